@@ -1,0 +1,71 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+/**
+ * Layer direction (DESIGN.md section 1): a layer imports only from the layers listed
+ * above it, in this order. Everything else is enforced with no-restricted-imports.
+ */
+const LAYERS = [
+  { dir: 'src/graph', name: 'graph' },
+  { dir: 'nodes', name: 'nodes' },
+  { dir: 'src/compiler', name: 'compiler' },
+  { dir: 'src/runtime', name: 'runtime' },
+  { dir: 'src/worker', name: 'worker' },
+  { dir: 'src/editor', name: 'editor' },
+  { dir: 'src/stores', name: 'stores' },
+  { dir: 'src/components', name: 'components' },
+  { dir: 'src/cli', name: 'cli' },
+];
+
+/**
+ * Exceptions to "only layers above":
+ * - src/editor may import src/stores: the editor is an adapter over the graph store
+ *   (createEditor(el, store)), so it needs the store's types and actions.
+ */
+const ALLOWED_BELOW = { editor: ['stores'] };
+
+/** Extra forbidden packages per layer. */
+const FORBIDDEN_PACKAGES = {
+  graph: ['@tensorflow/*'], // pure schema, ports, diagnostics and edit commands
+  compiler: ['@tensorflow/*'], // "Pure, no tfjs state"
+};
+
+/**
+ * A regex matching a relative import of layer `target` (…/src/runtime/…, ../runtime, …).
+ * Only `../` paths can leave a layer, so `./` imports inside a layer never match.
+ */
+function importOf(target) {
+  const last = target.dir.split('/').at(-1);
+  const prefix = target.dir.startsWith('src/') ? '(src/)?' : '';
+  return `^(\\.\\./)+${prefix}${last}(/|$)`;
+}
+
+const layerConfigs = LAYERS.map((layer, i) => {
+  const below = LAYERS.slice(i + 1).filter((l) => !(ALLOWED_BELOW[layer.name] ?? []).includes(l.name));
+  const patterns = below.map((t) => ({
+    regex: importOf(t),
+    message: `${layer.dir} may not import ${t.dir}: a layer imports only from the layers listed above it (DESIGN.md section 1).`,
+  }));
+  for (const pkg of FORBIDDEN_PACKAGES[layer.name] ?? []) {
+    patterns.push({ group: [pkg], message: `${layer.dir} must not depend on ${pkg} (DESIGN.md section 1).` });
+  }
+  return {
+    name: `vae-lab/layer-${layer.name}`,
+    files: [`${layer.dir}/**/*.{ts,mts,js,mjs}`],
+    rules: { 'no-restricted-imports': ['error', { patterns }] },
+  };
+});
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/', 'dist/', 'public/', 'test-results/', 'coverage/', 'bench-results/', '**/*.vue'],
+  },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  ...layerConfigs,
+);

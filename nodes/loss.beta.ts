@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+import { formatShape } from '../src/graph/ports';
+import { mismatch, isPerExample } from './lib/shapes';
+
+export const params = z.strictObject({
+  beta: z.number().min(-1e6).max(1e6).default(1),
+  warmupSteps: z.number().int().min(0).max(1e9).default(0),
+  freeBits: z.number().min(0).max(1e6).default(0),
+});
+export type Params = z.infer<typeof params>;
+
+/** β_t = β · min(1, t / warmupSteps), t counted from 1. */
+export function betaAt(p: Params, step: number): number {
+  return p.warmupSteps > 0 ? p.beta * Math.min(1, step / p.warmupSteps) : p.beta;
+}
+
+export default defineNode<Params>({
+  type: 'loss.beta',
+  category: 'Losses',
+  title: 'β weight',
+  description: 'β_t · max(freeBits, KL): the β-VAE weight on the KL, with optional warm-up β_t = β·min(1, t/T) and free bits.',
+  role: 'beta',
+  inputs: [{ name: 'kl', kind: 'loss', doc: 'KL per example [B]' }],
+  outputs: [{ name: 'kl', kind: 'loss', doc: 'β-weighted KL per example [B]' }],
+  params,
+  controls: [
+    { param: 'beta', label: 'β', kind: 'number', min: -1e6, max: 1e6, step: 0.1 },
+    { param: 'warmupSteps', label: 'warm-up steps', kind: 'number', min: 0, max: 1e9, step: 1, integer: true, help: 'β ramps linearly from 0 over this many steps' },
+    { param: 'freeBits', label: 'free bits (nats)', kind: 'number', min: 0, max: 1e6, step: 0.1, help: 'each example pays at least this much KL' },
+  ],
+  inferShapes: ({ inputs }) => {
+    if (!inputs.kl) return { ok: true, outputs: {} };
+    if (!isPerExample(inputs.kl)) return mismatch('kl', `β takes a per-example loss [B], got ${formatShape(inputs.kl)}.`);
+    return { ok: true, outputs: { kl: ['B'] } };
+  },
+  forward: ({ inputs, params: p, mode, step }) => {
+    const kl = inputs.kl!;
+    if (mode === 'eval') return { kl };
+    const floored = p.freeBits > 0 ? tf.maximum(kl, p.freeBits) : kl;
+    return { kl: tf.mul(floored, betaAt(p, step)) };
+  },
+});

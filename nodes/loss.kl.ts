@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+import { formatShape, sameShape } from '../src/graph/ports';
+import { mismatch } from './lib/shapes';
+
+export const params = z.strictObject({
+  reduction: z.enum(['sum', 'mean']).default('sum'),
+});
+export type Params = z.infer<typeof params>;
+
+/** Closed-form KL(N(μ, σ²) ‖ N(0, I)) per latent dimension: −½(1 + log σ² − μ² − σ²). */
+export function klPerDim(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
+  return tf.mul(-0.5, tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)));
+}
+
+export default defineNode<Params>({
+  type: 'loss.kl',
+  category: 'Losses',
+  title: 'KL divergence',
+  description: 'D_KL(Q(z|x) ‖ N(0, I)) = −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²), per example (closed form).',
+  role: 'kl',
+  inputs: [
+    { name: 'mu', kind: 'mean', doc: 'μ [B,d]' },
+    { name: 'logvar', kind: 'logvar', doc: 'log σ² [B,d]' },
+  ],
+  outputs: [{ name: 'kl', kind: 'loss', doc: 'KL per example [B]' }],
+  params,
+  controls: [{ param: 'reduction', label: 'over latent dims', kind: 'select', options: ['sum', 'mean'], help: 'sum is the KL; mean divides it by d' }],
+  inferShapes: ({ inputs }) => {
+    const { mu, logvar } = inputs;
+    if (!mu || !logvar) return { ok: true, outputs: {} };
+    if (mu.length !== 2 || mu[0] !== 'B') return mismatch('mu', `The KL takes μ of shape [B,d], got ${formatShape(mu)}.`);
+    if (!sameShape(mu, logvar)) return mismatch('logvar', `μ is ${formatShape(mu)} but log σ² is ${formatShape(logvar)}.`);
+    return { ok: true, outputs: { kl: ['B'] } };
+  },
+  forward: ({ inputs, params: p, mode }) => {
+    const perDim = klPerDim(inputs.mu!, inputs.logvar!);
+    const reduction = mode === 'eval' ? 'sum' : p.reduction;
+    return { kl: reduction === 'sum' ? tf.sum(perDim, -1) : tf.mean(perDim, -1) };
+  },
+});

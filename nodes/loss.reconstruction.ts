@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+import { formatShape } from '../src/graph/ports';
+import { mismatch, lastDim } from './lib/shapes';
+
+export const params = z.strictObject({
+  likelihood: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+  reduction: z.enum(['sum', 'mean']).default('sum'),
+});
+export type Params = z.infer<typeof params>;
+
+const LOG_FLOOR = -100;
+
+/**
+ * Element-wise binary cross-entropy −[x log p + (1−x) log(1−p)], each log clamped at −100
+ * as PyTorch's binary_cross_entropy: finite at p = 0 or 1, NaN for p outside [0,1]. Its
+ * gradient is PyTorch's too, (p − x) / max(p(1 − p), 1e-12), so a saturated sigmoid never
+ * produces 0/0.
+ */
+export const bce = tf.customGrad((p, x, save) => {
+  const logP = tf.maximum(tf.log(p as tf.Tensor), LOG_FLOOR);
+  const log1mP = tf.maximum(tf.log(tf.sub(1, p as tf.Tensor)), LOG_FLOOR);
+  save([p as tf.Tensor, x as tf.Tensor, logP, log1mP]);
+  const value = tf.neg(tf.add(tf.mul(x as tf.Tensor, logP), tf.mul(tf.sub(1, x as tf.Tensor), log1mP)));
+  return {
+    value,
+    gradFunc: (dy, saved) => {
+      const [sp, sx, lp, l1p] = saved as tf.Tensor[];
+      const denom = tf.maximum(tf.mul(sp!, tf.sub(1, sp!)), 1e-12);
+      const dp = tf.mul(dy as tf.Tensor, tf.div(tf.sub(sp!, sx!), denom));
+      const dx = tf.mul(dy as tf.Tensor, tf.sub(l1p!, lp!));
+      return [dp, dx];
+    },
+  };
+}) as (p: tf.Tensor, x: tf.Tensor) => tf.Tensor;
+
+/** Element-wise Gaussian N(μ, I) negative log-likelihood without its constant: ½(x − μ)². */
+export function gaussianNll(mu: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.mul(0.5, tf.square(tf.sub(x, mu)));
+}
+
+export default defineNode<Params>({
+  type: 'loss.reconstruction',
+  category: 'Losses',
+  title: 'Reconstruction −log p(x|z)',
+  description: '−log P_θ(x|z) per example: Bernoulli −Σ[x log p + (1−x) log(1−p)] or Gaussian ½‖x − μ‖², averaged over K samples of z.',
+  role: 'reconstruction',
+  inputs: [
+    { name: 'xHat', kind: 'recon', doc: 'the decoder output [B,n] or [K,B,n]' },
+    { name: 'x', kind: 'data', doc: 'the data [B,n]' },
+  ],
+  outputs: [{ name: 'nll', kind: 'loss', doc: '−log p(x|z) per example [B]' }],
+  params,
+  pairs: { xHat: 'x' },
+  controls: [
+    { param: 'likelihood', label: 'likelihood', kind: 'select', options: ['bernoulli', 'gaussian'], help: 'bernoulli: binary cross-entropy; gaussian: N(x̂, I), ½‖x − x̂‖²' },
+    { param: 'reduction', label: 'over features', kind: 'select', options: ['sum', 'mean'], help: 'sum is the log-likelihood; mean divides it by the number of pixels' },
+  ],
+  inferShapes: ({ inputs }) => {
+    const { xHat, x } = inputs;
+    if (!xHat || !x) return { ok: true, outputs: {} };
+    if (x.length !== 2 || x[0] !== 'B' || lastDim(x) === null) return mismatch('x', `The data must be [B,n], got ${formatShape(x)}.`);
+    const tail = xHat.slice(-2);
+    const okRank = xHat.length === 2 || (xHat.length === 3 && typeof xHat[0] === 'number');
+    if (!okRank || tail[0] !== 'B' || tail[1] !== x[1]) {
+      return mismatch(
+        'xHat',
+        `The reconstruction ${formatShape(xHat)} does not match the data ${formatShape(x)}.`,
+        typeof tail[1] === 'number' && tail[1] !== x[1] ? `Set the decoder's outputUnits to ${String(x[1])} (or "auto").` : undefined,
+      );
+    }
+    return { ok: true, outputs: { nll: ['B'] } };
+  },
+  forward: ({ inputs, params: p, mode }) => {
+    const xHat = inputs.xHat!;
+    const x = xHat.rank > inputs.x!.rank ? tf.broadcastTo(inputs.x!, xHat.shape) : inputs.x!;
+    const elem = p.likelihood === 'bernoulli' ? bce(xHat, x) : gaussianNll(xHat, x);
+    const reduction = mode === 'eval' ? 'sum' : p.reduction;
+    const perSample = reduction === 'sum' ? tf.sum(elem, -1) : tf.mean(elem, -1);
+    // K samples: the K-sample Monte-Carlo estimate of E_Q[−log P(x|z)] per example.
+    return { nll: perSample.rank === 2 ? tf.mean(perSample, 0) : perSample };
+  },
+});

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+
+export const params = z.strictObject({});
+export type Params = z.infer<typeof params>;
+
+export default defineNode<Params>({
+  type: 'op.exp',
+  category: 'Ops',
+  title: 'Exp',
+  description: 'y = eˣ element-wise (e.g. σ = exp(½ log σ²)).',
+  role: 'op',
+  inputs: [{ name: 'x', kind: 'tensor' }],
+  outputs: [{ name: 'y', kind: 'tensor' }],
+  params,
+  controls: [],
+  inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.x ? { y: inputs.x } : {} }),
+  range: (_p, _port, inputs) => (inputs.x ? [Math.exp(inputs.x[0]), Math.exp(inputs.x[1])] : [0, Infinity]),
+  forward: ({ inputs }) => ({ y: tf.exp(inputs.x!) }),
+});

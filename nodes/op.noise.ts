@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+
+export const params = z.strictObject({
+  std: z.number().min(0).max(1e6).default(1),
+  share: z.enum(['per-example', 'batch']).default('per-example'),
+});
+export type Params = z.infer<typeof params>;
+
+export default defineNode<Params>({
+  type: 'op.noise',
+  category: 'Ops',
+  title: 'Noise ε',
+  description: 'ε ~ N(0, std² I) shaped like its input (drawn anew every step); "batch" draws one ε for the whole batch.',
+  role: 'op',
+  inputs: [{ name: 'like', kind: 'tensor', doc: 'only its shape is used' }],
+  outputs: [{ name: 'eps', kind: 'tensor' }],
+  params,
+  controls: [
+    { param: 'std', label: 'std', kind: 'number', min: 0, max: 1e6, step: 0.1 },
+    { param: 'share', label: 'share', kind: 'select', options: ['per-example', 'batch'], help: 'batch: every example gets the same ε (a bug in a VAE)' },
+  ],
+  inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.like ? { eps: inputs.like } : {} }),
+  forward: ({ inputs, params: p, random, inShapes }) => {
+    const shape = inputs.like!.shape;
+    let eps: tf.Tensor;
+    if (p.share === 'batch') {
+      // One draw per position outside the batch axis, broadcast over the batch.
+      const symbolic = inShapes.like;
+      const batchAxis = symbolic ? symbolic.indexOf('B') : 0;
+      const drawShape = shape.map((d, i) => (i === (batchAxis < 0 ? 0 : batchAxis) ? 1 : d));
+      eps = tf.broadcastTo(random.normal(drawShape), shape);
+    } else {
+      eps = random.normal(shape);
+    }
+    return { eps: p.std === 1 ? eps : tf.mul(eps, p.std) };
+  },
+});

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+
+export const params = z.strictObject({
+  factor: z.number().refine(Number.isFinite, 'must be finite').default(1),
+});
+export type Params = z.infer<typeof params>;
+
+export default defineNode<Params>({
+  type: 'op.scale',
+  category: 'Ops',
+  title: 'Scale',
+  description: 'y = c · x: multiplies by a constant factor (e.g. ½ · log σ² = log σ).',
+  role: 'op',
+  inputs: [{ name: 'x', kind: 'tensor' }],
+  outputs: [{ name: 'y', kind: 'tensor' }],
+  params,
+  controls: [{ param: 'factor', label: 'factor c', kind: 'number', step: 0.1 }],
+  inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.x ? { y: inputs.x } : {} }),
+  range: (p, _port, inputs) => {
+    const r = inputs.x;
+    if (!r) return null;
+    const a = r[0] * p.factor;
+    const b = r[1] * p.factor;
+    return [Math.min(a, b), Math.max(a, b)];
+  },
+  forward: ({ inputs, params: p }) => ({ y: tf.mul(inputs.x!, p.factor) }),
+});

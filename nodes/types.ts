@@ -1,0 +1,92 @@
+/**
+ * The node module contract. One node type = one module that declares its ports, a zod
+ * params schema, controls as data, shape inference, variables and forward. Adding a node
+ * touches its module, its test and one line of nodes/index.ts.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { NodeTypeInfo } from '../src/graph/catalog';
+import type { Shape } from '../src/graph/ports';
+
+export type { Shape };
+
+export interface ShapeContext<P> {
+  nodeId: string;
+  params: P;
+  /** The shape arriving on each wired input; multi inputs give one shape per wire. */
+  inputs: Record<string, Shape | undefined>;
+  multi: Record<string, Shape[]>;
+  /**
+   * The shape that a downstream consumer pairs with one of this node's outputs (e.g. a
+   * reconstruction loss pairs xHat with x), for params such as the decoder's outputUnits "auto".
+   */
+  hint(outputPort: string): Shape | undefined;
+}
+
+export type ShapeResult =
+  | { ok: true; outputs: Record<string, Shape> }
+  | { ok: false; code: 'SHAPE_MISMATCH' | 'BAD_PARAM'; port: string | null; message: string; fix?: string };
+
+export interface VarSpec {
+  /** Unique within the node, e.g. "dense0/kernel". */
+  name: string;
+  shape: number[];
+  init: { kind: 'uniform'; bound: number } | { kind: 'zeros' };
+}
+
+/** Roles let the trainer find the reconstruction term, the KL and the objective without knowing node types. */
+export type NodeRole = 'data' | 'reconstruction' | 'kl' | 'beta' | 'optimizer' | 'reparameterize' | 'encoder' | 'decoder' | 'op';
+
+/** What the runtime gives a data node for the current batch. */
+export interface DataFeed {
+  /** Number of examples in this batch. */
+  size: number;
+  /** The batch's images [size, 784] in [0,1] scaled and binarized as the params ask. */
+  images(opts: { binarize: 'none' | 'threshold' | 'sample'; scale: number }, nodeId: string): tf.Tensor;
+  labels(): tf.Tensor;
+}
+
+export interface RandomSource {
+  /** Standard normal draws keyed by (seed, step or eval batch, node id, stream). */
+  normal(shape: number[], stream?: string): tf.Tensor;
+  uniform(shape: number[], stream?: string): tf.Tensor;
+}
+
+export interface ForwardContext<P> {
+  nodeId: string;
+  params: P;
+  inputs: Record<string, tf.Tensor>;
+  /** Every wire into a multi input, in edge order. */
+  multi: Record<string, tf.Tensor[]>;
+  vars: Record<string, tf.Variable>;
+  inShapes: Record<string, Shape | undefined>;
+  outShapes: Record<string, Shape>;
+  /** 'eval' computes the held-out −ELBO: sums over features and dims, β = 1, no free bits, one z sample. */
+  mode: 'train' | 'eval';
+  /** The training step, counted from 1 (for β warm-up). */
+  step: number;
+  random: RandomSource;
+  data: DataFeed;
+  /** Use the fast dense path (explicit-transpose gradients). */
+  fast: boolean;
+}
+
+export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
+  role: NodeRole;
+  inferShapes(ctx: ShapeContext<P>): ShapeResult;
+  variables?(params: P, inShapes: Record<string, Shape | undefined>, outShapes: Record<string, Shape>): VarSpec[];
+  forward(ctx: ForwardContext<P>): Record<string, tf.Tensor>;
+  /**
+   * The range of values an output can take, for lint (e.g. a sigmoid gives [0, 1]); null
+   * when unknown. `inputs` holds the ranges of the wired inputs.
+   */
+  range?(params: P, port: string, inputs: Record<string, [number, number] | null>): [number, number] | null;
+  /** For shape hints: this input's shape is what the other input (value) should match, e.g. xHat ↔ x. */
+  pairs?: Record<string, string>;
+}
+
+/** Erase the param type for the registry. */
+export type AnyNodeDef = NodeDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function defineNode<P>(def: NodeDef<P>): NodeDef<P> {
+  return def;
+}

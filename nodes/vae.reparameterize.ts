@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { defineNode } from './types';
+import { broadcastShapes, formatShape, sameShape } from '../src/graph/ports';
+import { mismatch } from './lib/shapes';
+
+export const params = z.strictObject({
+  samples: z.number().int().min(1).max(1000).default(1),
+});
+export type Params = z.infer<typeof params>;
+
+export default defineNode<Params>({
+  type: 'vae.reparameterize',
+  category: 'VAE',
+  title: 'Reparameterize',
+  description: 'z = μ + ε ⊙ σ, ε ~ N(0, I), σ = exp(½ log σ²): a sample of Q(z|x) that gradients flow through.',
+  role: 'reparameterize',
+  inputs: [
+    { name: 'mu', kind: 'mean', doc: 'μ [B,d]' },
+    { name: 'logvar', kind: 'logvar', doc: 'log σ² [B,d]' },
+  ],
+  outputs: [{ name: 'z', kind: 'sample', doc: 'z [B,d], or [K,B,d] with K samples' }],
+  params,
+  controls: [{ param: 'samples', label: 'samples K', kind: 'number', min: 1, max: 1000, step: 1, integer: true, help: 'K Monte-Carlo samples per example' }],
+  inferShapes: ({ inputs, params: p }) => {
+    const { mu, logvar } = inputs;
+    if (!mu || !logvar) return { ok: true, outputs: {} };
+    if (!sameShape(mu, logvar) && !broadcastShapes(mu, logvar)) {
+      return mismatch('logvar', `μ is ${formatShape(mu)} but log σ² is ${formatShape(logvar)}; they must have the same shape.`);
+    }
+    const base = broadcastShapes(mu, logvar)!;
+    return { ok: true, outputs: { z: p.samples > 1 ? [p.samples, ...base] : base } };
+  },
+  forward: ({ inputs, params: p, random, mode }) => {
+    const mu = inputs.mu!;
+    const logvar = inputs.logvar!;
+    const k = mode === 'eval' ? 1 : p.samples;
+    const base = broadcastShapes(mu.shape, logvar.shape) as number[];
+    const eps = random.normal(k > 1 ? [k, ...base] : base);
+    const std = tf.exp(tf.mul(logvar, 0.5));
+    return { z: tf.add(mu, tf.mul(eps, std)) };
+  },
+});

@@ -1,0 +1,463 @@
+/**
+ * The compiler: graph in, plan or diagnostics out. Pure (no tfjs state).
+ * resolve → params → typecheck → toposort → shapes → plan, then lint.
+ */
+import { error, warning, type Diagnostic } from '../graph/diagnostics';
+import { validateGraph, graphSeed, LIMITS, type Graph, type GraphNode } from '../graph/schema';
+import { canConnect, formatShape, parseEndpoint, type PortSpec, type Shape } from '../graph/ports';
+import type { NodeRegistry } from '../../nodes';
+import type { AnyNodeDef, VarSpec } from '../../nodes/types';
+
+export interface PlanInput {
+  node: string;
+  port: string;
+}
+
+export interface PlanNode {
+  id: string;
+  type: string;
+  def: AnyNodeDef;
+  params: Record<string, unknown>;
+  /** For each input port, the wires into it (one, or several for multi ports), in edge order. */
+  inputs: Record<string, PlanInput[]>;
+  inShapes: Record<string, Shape | undefined>;
+  multiShapes: Record<string, Shape[]>;
+  outShapes: Record<string, Shape>;
+  variables: VarSpec[];
+  /** Feeds the optimizer: runs in training. */
+  active: boolean;
+}
+
+export interface Plan {
+  graph: Graph;
+  /** Every node whose inputs are all wired, in topological order (graph order breaks ties). */
+  order: string[];
+  /** The nodes that run in training (feed the optimizer), in topological order. */
+  activeOrder: string[];
+  nodes: Map<string, PlanNode>;
+  optimizer: string;
+  /** The data source that drives batching (the first active data node). */
+  data: string;
+  batchSize: number;
+  heldOut: number;
+  seed: number;
+  parameters: number;
+  warnings: Diagnostic[];
+}
+
+export type CompileResult = { ok: true; plan: Plan; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[]; warnings: Diagnostic[] };
+
+export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
+  // 1. resolve + params: node ids, types, params, endpoints (shared with the file parser).
+  const validated = validateGraph(graph, registry);
+  if (validated.diagnostics.length) return { ok: false, diagnostics: validated.diagnostics, warnings: [] };
+  const params = validated.params;
+  const byId = new Map<string, GraphNode>(graph.nodes.map((n) => [n.id, n]));
+  const defOf = (id: string) => registry.get(byId.get(id)!.type)!;
+
+  // 2. wiring tables
+  const inEdges = new Map<string, Record<string, PlanInput[]>>();
+  const outEdges = new Map<string, Array<{ port: string; to: string; toPort: string }>>();
+  for (const n of graph.nodes) {
+    inEdges.set(n.id, {});
+    outEdges.set(n.id, []);
+  }
+  for (const e of graph.edges) {
+    const from = parseEndpoint(e.from)!;
+    const to = parseEndpoint(e.to)!;
+    const rec = inEdges.get(to.node)!;
+    (rec[to.port] ??= []).push({ node: from.node, port: from.port });
+    outEdges.get(from.node)!.push({ port: from.port, to: to.node, toPort: to.port });
+  }
+
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+
+  // 3. semantic kinds (lint)
+  for (const e of graph.edges) {
+    const from = parseEndpoint(e.from)!;
+    const to = parseEndpoint(e.to)!;
+    const fromSpec = defOf(from.node).outputs.find((p) => p.name === from.port)!;
+    const toSpec = defOf(to.node).inputs.find((p) => p.name === to.port)!;
+    if (canConnect(fromSpec.kind, toSpec.kind).semantic) {
+      warnings.push(
+        warning('SEMANTIC_MISMATCH', `A ${fromSpec.kind} (${e.from}) is wired into a ${toSpec.kind} port (${e.to}).`, {
+          node: to.node,
+          port: to.port,
+          fix: `Expected a ${toSpec.kind} here; check that ${e.from} is the wire you meant.`,
+        }),
+      );
+    }
+  }
+
+  // 4. toposort (Kahn; ties broken by graph order so plans are stable)
+  const indeg = new Map<string, number>();
+  for (const n of graph.nodes) indeg.set(n.id, Object.values(inEdges.get(n.id)!).reduce((s, l) => s + l.length, 0));
+  const order: string[] = [];
+  const ready = graph.nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+  const position = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  while (ready.length) {
+    ready.sort((a, b) => position.get(a)! - position.get(b)!);
+    const id = ready.shift()!;
+    order.push(id);
+    for (const o of outEdges.get(id)!) {
+      const d = indeg.get(o.to)! - 1;
+      indeg.set(o.to, d);
+      if (d === 0) ready.push(o.to);
+    }
+  }
+  if (order.length < graph.nodes.length) {
+    const stuck = new Set(graph.nodes.filter((n) => !order.includes(n.id)).map((n) => n.id));
+    const cycle = findCycle(stuck, inEdges);
+    const first = cycle[0]!;
+    const port = Object.entries(inEdges.get(first.node)!).find(([, l]) => l.some((s) => stuck.has(s.node)))?.[0] ?? null;
+    errors.push(
+      error('CYCLE', `The wires form a cycle: ${cycle.map((c) => c.node).join(' → ')} → ${first.node}. A VAE graph must flow one way.`, {
+        node: first.node,
+        port,
+        fix: 'Remove one of the wires in the cycle.',
+      }),
+    );
+    return { ok: false, diagnostics: errors, warnings };
+  }
+
+  // 5. optimizer and the active set
+  const optimizers = graph.nodes.filter((n) => defOf(n.id).role === 'optimizer');
+  if (optimizers.length === 0) {
+    errors.push(error('NO_OPTIMIZER', 'The graph has no optimizer, so nothing would train.', { fix: 'Add a train.optimizer node and wire the losses into its "loss" input.' }));
+  } else if (optimizers.length > 1) {
+    for (const o of optimizers.slice(1)) {
+      errors.push(error('NO_OPTIMIZER', `The graph has ${optimizers.length} optimizers; it needs exactly one.`, { node: o.id, fix: 'Remove the extra optimizer and wire every loss into one.' }));
+    }
+  }
+  const optimizer = optimizers[0];
+  if (optimizer && !(inEdges.get(optimizer.id)!.loss?.length)) {
+    errors.push(
+      error('NO_LOSS', 'No loss reaches the optimizer.', {
+        node: optimizer.id,
+        port: 'loss',
+        fix: 'Wire the reconstruction loss and the (β-weighted) KL into the optimizer\'s "loss" input.',
+      }),
+    );
+  }
+  const active = new Set<string>();
+  if (optimizer) {
+    const stack = [optimizer.id];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (active.has(id)) continue;
+      active.add(id);
+      for (const list of Object.values(inEdges.get(id)!)) for (const s of list) stack.push(s.node);
+    }
+  }
+
+  // 6. evaluable set: every input wired, every source evaluable
+  const evaluable = new Set<string>();
+  for (const id of order) {
+    const def = defOf(id);
+    const ins = inEdges.get(id)!;
+    const missing = def.inputs.filter((p) => !(ins[p.name]?.length));
+    const sourcesOk = Object.values(ins).every((l) => l.every((s) => evaluable.has(s.node)));
+    if (missing.length === 0 && sourcesOk) evaluable.add(id);
+    if (active.has(id)) {
+      for (const p of missing) {
+        if (p.multi) continue; // reported as NO_LOSS
+        errors.push(
+          error('MISSING_INPUT', `Input "${p.name}" of ${describeNode(byId.get(id)!)} is not wired, and the node feeds the optimizer.`, {
+            node: id,
+            port: p.name,
+            fix: `Wire a ${p.kind} into ${id}.${p.name}.`,
+          }),
+        );
+      }
+    }
+  }
+  if (errors.length) return { ok: false, diagnostics: errors, warnings };
+
+  // 7. shapes (memoised, so "auto" params can look downstream for a hint)
+  const outShapes = new Map<string, Record<string, Shape>>();
+  const inShapesOf = new Map<string, { single: Record<string, Shape | undefined>; multi: Record<string, Shape[]> }>();
+  const inProgress = new Set<string>();
+  const shapeErrors: Diagnostic[] = [];
+
+  const shapeOf = (id: string): Record<string, Shape> | null => {
+    const done = outShapes.get(id);
+    if (done) return done;
+    if (inProgress.has(id) || !evaluable.has(id)) return null;
+    inProgress.add(id);
+    const def = defOf(id);
+    const single: Record<string, Shape | undefined> = {};
+    const multi: Record<string, Shape[]> = {};
+    let upstreamFailed = false;
+    for (const p of def.inputs) {
+      const list = inEdges.get(id)![p.name] ?? [];
+      const shapes: Shape[] = [];
+      for (const s of list) {
+        const o = shapeOf(s.node);
+        const sh = o?.[s.port];
+        if (!sh) upstreamFailed = true;
+        else shapes.push(sh);
+      }
+      multi[p.name] = shapes;
+      single[p.name] = shapes[0];
+    }
+    inShapesOf.set(id, { single, multi });
+    if (upstreamFailed) {
+      inProgress.delete(id);
+      return null;
+    }
+    const result = def.inferShapes({
+      nodeId: id,
+      params: params.get(id)!,
+      inputs: single,
+      multi,
+      hint: (port: string) => hintFor(id, port),
+    });
+    inProgress.delete(id);
+    if (!result.ok) {
+      shapeErrors.push(
+        result.code === 'BAD_PARAM'
+          ? error('BAD_PARAM', `${describeNode(byId.get(id)!)}: ${result.message}`, { node: id, port: result.port, fix: result.fix })
+          : error('SHAPE_MISMATCH', `${describeNode(byId.get(id)!)}: ${result.message}`, { node: id, port: result.port, fix: result.fix }),
+      );
+      return null;
+    }
+    outShapes.set(id, result.outputs);
+    return result.outputs;
+  };
+
+  const hintFor = (id: string, port: string): Shape | undefined => {
+    for (const o of outEdges.get(id)!) {
+      if (o.port !== port) continue;
+      const partner = defOf(o.to).pairs?.[o.toPort];
+      if (!partner) continue;
+      const src = inEdges.get(o.to)![partner]?.[0];
+      if (!src) continue;
+      const s = shapeOf(src.node)?.[src.port];
+      if (s) return s;
+    }
+    return undefined;
+  };
+
+  for (const id of order) if (evaluable.has(id)) shapeOf(id);
+  if (shapeErrors.length) return { ok: false, diagnostics: dedupe(shapeErrors), warnings };
+
+  // 8. variables and the parameter budget
+  const planNodes = new Map<string, PlanNode>();
+  let parameters = 0;
+  for (const id of order) {
+    if (!evaluable.has(id)) continue;
+    const def = defOf(id);
+    const p = params.get(id)!;
+    const ins = inShapesOf.get(id)!;
+    const outs = outShapes.get(id)!;
+    const variables = def.variables ? def.variables(p, ins.single, outs) : [];
+    for (const v of variables) parameters += v.shape.reduce((a, b) => a * b, 1);
+    planNodes.set(id, {
+      id,
+      type: def.type,
+      def,
+      params: p,
+      inputs: inEdges.get(id)!,
+      inShapes: ins.single,
+      multiShapes: ins.multi,
+      outShapes: outs,
+      variables,
+      active: active.has(id),
+    });
+  }
+  if (parameters > LIMITS.parameters) {
+    return {
+      ok: false,
+      diagnostics: [error('TOO_LARGE', `The graph would have ${parameters.toLocaleString('en')} parameters; the limit is 50 million.`, { fix: 'Use fewer or narrower layers.' })],
+      warnings,
+    };
+  }
+
+  const evalOrder = order.filter((id) => evaluable.has(id));
+  const activeOrder = evalOrder.filter((id) => active.has(id));
+  const dataNodes = activeOrder.filter((id) => defOf(id).role === 'data');
+  const dataId = dataNodes[0] ?? evalOrder.find((id) => defOf(id).role === 'data');
+  if (!dataId) {
+    return { ok: false, diagnostics: [error('MISSING_INPUT', 'No data source feeds the optimizer.', { fix: 'Add a data.mnist node and wire its x into the encoder and the reconstruction loss.' })], warnings };
+  }
+  const dataParams = params.get(dataId) as { batchSize: number; heldOut: number };
+  for (const other of dataNodes.slice(1)) {
+    const op = params.get(other) as { batchSize: number; heldOut: number };
+    if (op.batchSize !== dataParams.batchSize || op.heldOut !== dataParams.heldOut) {
+      errors.push(
+        error('BAD_PARAM', `Data sources "${dataId}" and "${other}" disagree on batchSize or heldOut; every data source reads the same batch.`, {
+          node: other,
+          fix: `Set batchSize ${dataParams.batchSize} and heldOut ${dataParams.heldOut} on "${other}".`,
+        }),
+      );
+    }
+  }
+  if (errors.length) return { ok: false, diagnostics: errors, warnings };
+
+  // 9. lint
+  lint(graph, planNodes, evalOrder, active, outEdges, warnings);
+
+  const plan: Plan = {
+    graph,
+    order: evalOrder,
+    activeOrder,
+    nodes: planNodes,
+    optimizer: optimizer!.id,
+    data: dataId,
+    batchSize: dataParams.batchSize,
+    heldOut: dataParams.heldOut,
+    seed: graphSeed(graph),
+    parameters,
+    warnings,
+  };
+  return { ok: true, plan, warnings };
+}
+
+function describeNode(n: GraphNode): string {
+  return `node "${n.id}" (${n.type})`;
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.code}|${d.node}|${d.port}|${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function findCycle(stuck: Set<string>, inEdges: Map<string, Record<string, PlanInput[]>>): PlanInput[] {
+  // Walk backwards along stuck inputs until a node repeats.
+  const start = [...stuck][0]!;
+  const path: string[] = [];
+  const index = new Map<string, number>();
+  let cur = start;
+  while (!index.has(cur)) {
+    index.set(cur, path.length);
+    path.push(cur);
+    const next = Object.values(inEdges.get(cur)!)
+      .flat()
+      .find((s) => stuck.has(s.node));
+    if (!next) break;
+    cur = next.node;
+  }
+  const cyc = path.slice(index.get(cur) ?? 0).reverse();
+  return cyc.map((node) => ({ node, port: '' }));
+}
+
+type Range = [number, number] | null;
+
+function lint(
+  graph: Graph,
+  nodes: Map<string, PlanNode>,
+  order: string[],
+  active: Set<string>,
+  outEdges: Map<string, Array<{ port: string; to: string; toPort: string }>>,
+  warnings: Diagnostic[],
+): void {
+  // value ranges, for the Bernoulli checks
+  const ranges = new Map<string, Record<string, Range>>();
+  for (const id of order) {
+    const n = nodes.get(id)!;
+    const inR: Record<string, Range> = {};
+    for (const [port, list] of Object.entries(n.inputs)) {
+      const s = list[0];
+      inR[port] = s ? (ranges.get(s.node)?.[s.port] ?? null) : null;
+    }
+    const out: Record<string, Range> = {};
+    for (const p of n.def.outputs) out[p.name] = n.def.range ? n.def.range(n.params, p.name, inR) : null;
+    ranges.set(id, out);
+  }
+  const rangeOf = (src: PlanInput | undefined): Range => (src ? (ranges.get(src.node)?.[src.port] ?? null) : null);
+  const within01 = (r: Range) => r !== null && r[0] >= 0 && r[1] <= 1;
+
+  const recon = order.filter((id) => nodes.get(id)!.def.role === 'reconstruction');
+  const kls = order.filter((id) => nodes.get(id)!.def.role === 'kl');
+  for (const id of recon) {
+    const n = nodes.get(id)!;
+    if (n.params.likelihood !== 'bernoulli') continue;
+    const xHatSrc = n.inputs.xHat?.[0];
+    if (!within01(rangeOf(xHatSrc))) {
+      const src = xHatSrc ? nodes.get(xHatSrc.node) : undefined;
+      const isDecoder = src?.def.role === 'decoder';
+      warnings.push(
+        warning(
+          'NO_SIGMOID_BERNOULLI',
+          isDecoder
+            ? `The Bernoulli loss "${id}" reads decoder "${src!.id}", whose output has no sigmoid: p(x|z) needs probabilities in [0,1] (outside it the loss is NaN).`
+            : `The Bernoulli loss "${id}" reads ${xHatSrc ? xHatSrc.node + '.' + xHatSrc.port : 'a value'}, which is not guaranteed to lie in [0,1].`,
+          {
+            node: isDecoder ? src!.id : id,
+            port: isDecoder ? 'xHat' : 'xHat',
+            fix: isDecoder ? `Set ${src!.id}'s outputActivation to "sigmoid".` : 'End the decoder with a sigmoid, or use a Gaussian likelihood.',
+          },
+        ),
+      );
+    }
+    const xSrc = n.inputs.x?.[0];
+    const xr = rangeOf(xSrc);
+    if (xr !== null && !within01(xr)) {
+      warnings.push(
+        warning('DATA_OUT_OF_RANGE', `The Bernoulli loss "${id}" compares against data in [${xr[0]}, ${xr[1]}]; a Bernoulli likelihood needs x in [0,1].`, {
+          node: xSrc!.node,
+          port: xSrc!.port,
+          fix: `Set ${xSrc!.node}'s scale to 1.`,
+        }),
+      );
+    }
+  }
+  const activeRecon = recon.filter((id) => active.has(id));
+  for (const id of kls.filter((k) => active.has(k))) {
+    const red = nodes.get(id)!.params.reduction;
+    const other = activeRecon.find((r) => nodes.get(r)!.params.reduction !== red);
+    if (other) {
+      warnings.push(
+        warning(
+          'REDUCTION_MISMATCH',
+          `The KL "${id}" takes the ${String(red)} over latent dims but the reconstruction "${other}" takes the ${String(nodes.get(other)!.params.reduction)} over features: the two terms of the ELBO are on different scales (an implicit β).`,
+          { node: id, port: 'kl', fix: `Use "sum" for both (the ELBO).` },
+        ),
+      );
+    }
+  }
+  for (const id of order) {
+    const n = nodes.get(id)!;
+    if (n.def.role === 'beta' && (n.params.beta as number) <= 0) {
+      warnings.push(
+        warning('BETA_NOT_POSITIVE', `β is ${String(n.params.beta)} on "${id}": a β ≤ 0 rewards (or ignores) the KL instead of penalising it.`, {
+          node: id,
+          port: 'kl',
+          fix: 'Set β to a positive value (1 for the ELBO).',
+        }),
+      );
+    }
+  }
+  // UNUSED_OUTPUT: outputs that reach no loss (nothing for data sources)
+  for (const n of graph.nodes) {
+    const pn = nodes.get(n.id);
+    const def = pn?.def;
+    if (!def || def.role === 'data' || def.role === 'optimizer') continue;
+    const outs = outEdges.get(n.id)!;
+    if (!active.has(n.id)) {
+      const port = def.outputs[0]?.name ?? null;
+      warnings.push(
+        warning('UNUSED_OUTPUT', `"${n.id}" (${n.type}) reaches no loss, so it does not train and does not affect training.`, {
+          node: n.id,
+          port,
+          fix: outs.length ? 'Wire its output into the path that reaches the optimizer, or remove it.' : `Wire ${n.id}.${port ?? ''} into the graph, or remove the node.`,
+        }),
+      );
+      continue;
+    }
+    for (const p of def.outputs as readonly PortSpec[]) {
+      if (!outs.some((o) => o.port === p.name && active.has(o.to))) {
+        warnings.push(
+          warning('UNUSED_OUTPUT', `Output ${n.id}.${p.name} reaches no loss.`, { node: n.id, port: p.name, fix: `Wire ${n.id}.${p.name} where it belongs, or ignore this hint.` }),
+        );
+      }
+    }
+  }
+  void formatShape;
+}

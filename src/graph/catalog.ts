@@ -1,0 +1,35 @@
+/**
+ * What the graph layer needs to know about a node type: its ports and its params schema.
+ * The full node modules (shape inference, variables, forward) live in nodes/ and extend
+ * this; the graph layer sees only this part, so it never depends on tfjs.
+ */
+import type { z } from 'zod';
+import type { PortSpec } from './ports';
+
+export type NodeCategory = 'Data' | 'VAE' | 'Losses' | 'Training' | 'Layers' | 'Ops';
+
+/** Controls described as data, for the inspector (one per param, in display order). */
+export type ControlSpec =
+  | { param: string; label: string; kind: 'number'; min?: number; max?: number; step?: number; integer?: boolean; help?: string }
+  | { param: string; label: string; kind: 'select'; options: readonly string[]; help?: string }
+  | { param: string; label: string; kind: 'boolean'; help?: string }
+  | { param: string; label: string; kind: 'intList'; min: number; max: number; help?: string }
+  | { param: string; label: string; kind: 'autoOrInt'; min: number; max: number; help?: string };
+
+export interface NodeTypeInfo {
+  type: string;
+  category: NodeCategory;
+  title: string;
+  /** One line in the lecture's terms, e.g. "z = μ + ε ⊙ σ, ε ~ N(0, I)". */
+  description: string;
+  inputs: readonly PortSpec[];
+  outputs: readonly PortSpec[];
+  /** A zod object schema whose every field has a default (or is required, as layer.dense units). */
+  params: z.ZodObject;
+  controls: readonly ControlSpec[];
+}
+
+export interface NodeCatalog {
+  get(type: string): NodeTypeInfo | undefined;
+  types(): readonly string[];
+}

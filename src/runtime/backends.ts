@@ -1,0 +1,35 @@
+/**
+ * Backend selection: webgl | wasm | cpu. The same trainer runs on each.
+ * In the browser the wasm binaries are served by Vite (see src/worker); in Node they load themselves.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendOptions {
+  /** Browser only: where the .wasm files are served (Vite ?url imports). */
+  wasmPaths?: Record<string, string> | string;
+  /** wasm thread pool size, when threads are available. */
+  threads?: number;
+}
+
+let configured = false;
+
+export async function useBackend(name: BackendName, opts: BackendOptions = {}): Promise<string> {
+  if (name === 'wasm' && !configured) {
+    if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as Parameters<typeof setWasmPaths>[0]);
+    if (opts.threads) setThreadsCount(opts.threads);
+    configured = true;
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`The ${name} backend could not be initialised.`);
+  await tf.ready();
+  return tf.getBackend();
+}
+
+export function isBackendName(s: string): s is BackendName {
+  return (BACKENDS as readonly string[]).includes(s);
+}

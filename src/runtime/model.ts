@@ -1,0 +1,129 @@
+/**
+ * instantiate(plan) → variables + a forward pass that can be run node by node.
+ * Variables are named "<nodeId>/<var>" and initialised from (seed, node id, variable name),
+ * so an edit elsewhere in the graph never changes a node's initial weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Plan } from '../compiler/compile';
+import type { DataFeed, RandomSource } from '../../nodes/types';
+import { hashKey } from './random';
+
+export interface ForwardOptions {
+  mode: 'train' | 'eval';
+  /** Training step (from 1) for ε keys and β warm-up; for eval, a key of its own. */
+  step: number;
+  /** Extra key for the random streams (e.g. "eval"/chunk index) so eval draws never repeat training's. */
+  streamKey?: string | number;
+  data: DataFeed;
+  /** Which nodes to run: 'active' (what trains) or 'all' (every evaluable node, for probes and compare). */
+  nodes?: 'active' | 'all';
+  fast?: boolean;
+}
+
+/** Every output tensor of the forward, by node id then port; plus the optimizer's objective. */
+export interface ForwardResult {
+  outputs: Map<string, Record<string, tf.Tensor>>;
+  objective: tf.Scalar | null;
+}
+
+export class Model {
+  readonly vars = new Map<string, tf.Variable>();
+  private disposed = false;
+
+  constructor(
+    public plan: Plan,
+    readonly seed: number,
+  ) {
+    for (const id of plan.order) {
+      const node = plan.nodes.get(id)!;
+      for (const v of node.variables) {
+        const name = `${id}/${v.name}`;
+        const init = tf.tidy(() =>
+          v.init.kind === 'zeros' ? tf.zeros(v.shape) : tf.randomUniform(v.shape, -v.init.bound, v.init.bound, 'float32', hashKey(seed, id, v.name)),
+        );
+        this.vars.set(name, tf.variable(init, true, name));
+        init.dispose();
+      }
+    }
+  }
+
+  /** The variables of the nodes that train (fed to the optimizer). */
+  trainableVars(): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (const id of this.plan.activeOrder) for (const v of this.plan.nodes.get(id)!.variables) out.push(this.vars.get(`${id}/${v.name}`)!);
+    return out;
+  }
+
+  nodeVars(id: string): Record<string, tf.Variable> {
+    const rec: Record<string, tf.Variable> = {};
+    for (const v of this.plan.nodes.get(id)!.variables) rec[v.name] = this.vars.get(`${id}/${v.name}`)!;
+    return rec;
+  }
+
+  /** Run the forward pass. Call inside tf.tidy (or variableGrads); tensors are not kept. */
+  forward(opts: ForwardOptions): ForwardResult {
+    const outputs = new Map<string, Record<string, tf.Tensor>>();
+    const ids = opts.nodes === 'all' ? this.plan.order : this.plan.activeOrder;
+    const seed = this.seed;
+    let objective: tf.Scalar | null = null;
+    for (const id of ids) {
+      const node = this.plan.nodes.get(id)!;
+      const inputs: Record<string, tf.Tensor> = {};
+      const multi: Record<string, tf.Tensor[]> = {};
+      for (const [port, list] of Object.entries(node.inputs)) {
+        multi[port] = list.map((s) => outputs.get(s.node)![s.port]!);
+        if (multi[port]!.length) inputs[port] = multi[port]![0]!;
+      }
+      const key = opts.streamKey ?? 'train';
+      const random: RandomSource = {
+        normal: (shape, stream = '') => tf.randomNormal(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream)),
+        uniform: (shape, stream = '') => tf.randomUniform(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream, 'u')),
+      };
+      const out = node.def.forward({
+        nodeId: id,
+        params: node.params,
+        inputs,
+        multi,
+        vars: this.nodeVars(id),
+        inShapes: node.inShapes,
+        outShapes: node.outShapes,
+        mode: opts.mode,
+        step: opts.step,
+        random,
+        data: opts.data,
+        fast: opts.fast ?? true,
+      });
+      if (node.def.role === 'optimizer') {
+        objective = out.objective as tf.Scalar;
+        outputs.set(id, {});
+      } else {
+        outputs.set(id, out);
+      }
+    }
+    return { outputs, objective };
+  }
+
+  /** Copy weights from another model wherever the variable name and shape match (compare, keep-weights edits). */
+  copyMatchingFrom(other: Model): number {
+    let n = 0;
+    for (const [name, v] of this.vars) {
+      const o = other.vars.get(name);
+      if (o && o.shape.length === v.shape.length && o.shape.every((d, i) => d === v.shape[i])) {
+        v.assign(o);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}
+
+export function instantiate(plan: Plan, seed = plan.seed): Model {
+  return new Model(plan, seed);
+}

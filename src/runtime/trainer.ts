@@ -1,0 +1,333 @@
+/**
+ * The trainer: one batch per step() inside variableGrads/tidy, one read of the metrics per
+ * step, the update skipped (and the offending node named) when the loss is not finite.
+ * The same class runs in the Web Worker, the CLI and the tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Plan } from '../compiler/compile';
+import { error, type Diagnostic } from '../graph/diagnostics';
+import type { DataFeed } from '../../nodes/types';
+import { createOptimizer, type Params as OptimizerParams } from '../../nodes/train.optimizer';
+import { Model } from './model';
+import { MnistDataset, type MnistRaw } from './data/mnist';
+import { batchForStep } from './data/split';
+import { hashKey, mulberry32 } from './random';
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  /** The batch's objective: what the optimizer minimised (recon + β_t·kl, free bits applied). */
+  loss: number;
+  /** Unweighted batch means of the reconstruction term and of the KL. */
+  recon: number;
+  kl: number;
+  /** Batch mean of the β-weighted KL (equals kl without a β node). */
+  klWeighted: number;
+  ms: number;
+}
+
+export type StepResult = { ok: true; metrics: StepMetrics; captured?: Captured } | { ok: false; diagnostic: Diagnostic; loss: number };
+
+export interface EvalMetrics {
+  step: number;
+  /** −ELBO per held-out example: recon (summed over features) + KL (summed over dims), β = 1, one z sample. */
+  heldOutLoss: number;
+  recon: number;
+  kl: number;
+  count: number;
+}
+
+/** Tensors kept from a step for probes: node id → port → tensor. The caller disposes them. */
+export type Captured = Map<string, Record<string, tf.Tensor>>;
+
+export interface TrainerOptions {
+  /** Overrides the graph's training.seed. */
+  seed?: number;
+  mnist: MnistRaw;
+  /** The fast dense path (default true). */
+  fast?: boolean;
+  /** Stop when the batch-mean KL falls below −1e-3 (default true). */
+  breakOnKlNegative?: boolean;
+  /** Stop when the loss grows by more than this factor from one step to the next (default off). */
+  lossJumpFactor?: number | null;
+  /** Examples per evaluation chunk (default 500). */
+  evalChunk?: number;
+}
+
+export const KL_NEGATIVE_TOLERANCE = -1e-3;
+
+export class Trainer {
+  plan: Plan;
+  readonly seed: number;
+  readonly dataset: MnistDataset;
+  model: Model;
+  private optimizer: tf.Optimizer;
+  private optimizerParams: OptimizerParams;
+  private steps = 0;
+  private lastLoss: number | null = null;
+  private imageBuf = new Float32Array(0);
+  private heldOutCache = new Map<string, Float32Array>();
+  private disposed = false;
+  fast: boolean;
+  breakOnKlNegative: boolean;
+  lossJumpFactor: number | null;
+  private evalChunk: number;
+
+  constructor(plan: Plan, opts: TrainerOptions) {
+    this.plan = plan;
+    this.seed = opts.seed ?? plan.seed;
+    this.dataset = new MnistDataset(opts.mnist, { heldOut: plan.heldOut });
+    this.fast = opts.fast ?? true;
+    this.breakOnKlNegative = opts.breakOnKlNegative ?? true;
+    this.lossJumpFactor = opts.lossJumpFactor ?? null;
+    this.evalChunk = opts.evalChunk ?? 500;
+    this.model = new Model(plan, this.seed);
+    this.optimizerParams = plan.nodes.get(plan.optimizer)!.params as OptimizerParams;
+    this.optimizer = createOptimizer(this.optimizerParams);
+  }
+
+  get stepsDone(): number {
+    return this.steps;
+  }
+
+  get stepsPerEpoch(): number {
+    return batchForStep(1, this.dataset.trainCount, this.plan.batchSize).stepsPerEpoch;
+  }
+
+  /** Epoch (from 0) that step `step` (from 1) belongs to. */
+  epochOf(step: number): number {
+    return batchForStep(step, this.dataset.trainCount, this.plan.batchSize).epoch;
+  }
+
+  /** The feed of training step `step`: its batch and, per data node, its images. */
+  trainFeed(step: number): DataFeed {
+    const { indices } = this.dataset.batchIndices(this.seed, step, this.plan.batchSize);
+    return this.feedFor(indices, (nodeId) => mulberry32(hashKey(this.seed, 'binarize', step, nodeId)));
+  }
+
+  private feedFor(indices: Uint32Array, randFor: (nodeId: string) => () => number, heldOutRange?: [number, number]): DataFeed {
+    const ds = this.dataset;
+    return {
+      size: indices.length,
+      images: (o, nodeId) => {
+        if (heldOutRange) {
+          const all = this.heldOutImages(o, nodeId);
+          const [a, b] = heldOutRange;
+          return tf.tensor2d(all.subarray(a * ds.pixels, b * ds.pixels), [b - a, ds.pixels]);
+        }
+        const need = indices.length * ds.pixels;
+        if (this.imageBuf.length < need) this.imageBuf = new Float32Array(need);
+        const buf = ds.fillImages(indices, { binarize: o.binarize, scale: o.scale, rand: o.binarize === 'sample' ? randFor(nodeId) : undefined }, this.imageBuf);
+        return tf.tensor2d(buf, [indices.length, ds.pixels]);
+      },
+      labels: () => tf.tensor1d(ds.labels(indices), 'int32'),
+    };
+  }
+
+  /** The held-out images as a data node gives them; for "sample", one binarization drawn once. */
+  private heldOutImages(o: { binarize: 'none' | 'threshold' | 'sample'; scale: number }, nodeId: string): Float32Array {
+    const key = `${nodeId}|${o.binarize}|${o.scale}`;
+    let cached = this.heldOutCache.get(key);
+    if (!cached) {
+      const rand = o.binarize === 'sample' ? mulberry32(hashKey(this.seed, 'binarize-heldout', nodeId)) : undefined;
+      cached = this.dataset.fillImages(this.dataset.heldOutIndices, { binarize: o.binarize, scale: o.scale, rand });
+      this.heldOutCache.set(key, cached);
+    }
+    return cached;
+  }
+
+  private roleSum(outputs: Map<string, Record<string, tf.Tensor>>, role: string, port: string): tf.Tensor | null {
+    const parts: tf.Tensor[] = [];
+    for (const id of this.plan.activeOrder) {
+      const n = this.plan.nodes.get(id)!;
+      if (n.def.role === role) parts.push(outputs.get(id)![port]!);
+    }
+    if (!parts.length) return null;
+    return parts.length === 1 ? parts[0]! : tf.addN(parts);
+  }
+
+  /** One training step on the next batch. */
+  step(opts: { capture?: boolean } = {}): StepResult {
+    if (this.disposed) throw new Error('Trainer is disposed');
+    const t = this.steps + 1;
+    const t0 = now();
+    const feed = this.trainFeed(t);
+    let metricsTensor: tf.Tensor | null = null;
+    let captured: Captured | undefined;
+    const vars = this.model.trainableVars();
+    const { value, grads } = tf.variableGrads(() => {
+      const r = this.model.forward({ mode: 'train', step: t, data: feed, fast: this.fast, nodes: opts.capture ? 'all' : 'active' });
+      const objective = r.objective!;
+      const zero = tf.scalar(0);
+      const recon = this.roleSum(r.outputs, 'reconstruction', 'nll');
+      const kl = this.roleSum(r.outputs, 'kl', 'kl');
+      const klw = this.roleSum(r.outputs, 'beta', 'kl');
+      metricsTensor = tf.keep(
+        tf.stack([objective, recon ? tf.mean(recon) : zero, kl ? tf.mean(kl) : zero, klw ? tf.mean(klw) : kl ? tf.mean(kl) : zero]),
+      );
+      if (opts.capture) {
+        captured = new Map();
+        for (const [id, outs] of r.outputs) {
+          const kept: Record<string, tf.Tensor> = {};
+          for (const [port, tensor] of Object.entries(outs)) kept[port] = tf.keep(tensor);
+          captured.set(id, kept);
+        }
+      }
+      return objective;
+    }, vars);
+    const m = (metricsTensor as unknown as tf.Tensor).dataSync();
+    (metricsTensor as unknown as tf.Tensor).dispose();
+    value.dispose();
+    const [loss, recon, kl, klWeighted] = [m[0]!, m[1]!, m[2]!, m[3]!];
+    const stop = this.checkStop(t, loss, kl);
+    if (stop) {
+      tf.dispose(Object.values(grads));
+      disposeCaptured(captured);
+      return { ok: false, diagnostic: stop, loss };
+    }
+    this.optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    this.steps = t;
+    this.lastLoss = loss;
+    const metrics: StepMetrics = { step: t, epoch: this.epochOf(t), loss, recon, kl, klWeighted, ms: now() - t0 };
+    return captured ? { ok: true, metrics, captured } : { ok: true, metrics };
+  }
+
+  private checkStop(t: number, loss: number, kl: number): Diagnostic | null {
+    if (!Number.isFinite(loss)) {
+      const where = this.locateNonFinite(t);
+      const what = Number.isNaN(loss) ? 'NaN' : 'Infinity';
+      return error(
+        'NON_FINITE',
+        where
+          ? `Training stopped at step ${t}: the loss is ${what}; the first non-finite value appeared at ${where.node}.${where.port} (${where.what}). The update was not applied.`
+          : `Training stopped at step ${t}: the loss is ${what}. The update was not applied.`,
+        { node: where?.node ?? this.plan.optimizer, port: where?.port ?? 'loss', step: t, fix: where ? fixHint(this.plan, where.node) : undefined },
+      );
+    }
+    if (this.breakOnKlNegative && kl < KL_NEGATIVE_TOLERANCE) {
+      const klNode = this.plan.activeOrder.find((id) => this.plan.nodes.get(id)!.def.role === 'kl') ?? null;
+      return error('KL_NEGATIVE', `Training stopped at step ${t}: the batch-mean KL is ${kl.toPrecision(4)}, below zero. A KL divergence is never negative.`, {
+        node: klNode,
+        port: klNode ? 'kl' : null,
+        step: t,
+      });
+    }
+    if (this.lossJumpFactor && this.lastLoss !== null && this.lastLoss > 0 && loss > this.lastLoss * this.lossJumpFactor) {
+      return error('LOSS_JUMP', `Training paused at step ${t}: the loss jumped from ${this.lastLoss.toPrecision(4)} to ${loss.toPrecision(4)} (more than ×${this.lossJumpFactor}).`, {
+        node: this.plan.optimizer,
+        port: 'loss',
+        step: t,
+      });
+    }
+    return null;
+  }
+
+  /** Re-run step t's forward (same batch, same ε) and find the first output, in topological order, holding NaN or Infinity. */
+  locateNonFinite(t: number): { node: string; port: string; what: string } | null {
+    return tf.tidy(() => {
+      const r = this.model.forward({ mode: 'train', step: t, data: this.trainFeed(t), fast: this.fast, nodes: 'active' });
+      for (const id of this.plan.activeOrder) {
+        const outs = r.outputs.get(id)!;
+        for (const [port, tensor] of Object.entries(outs)) {
+          const bad = tf.logicalNot(tf.isFinite(tensor));
+          const count = tf.sum(tf.cast(bad, 'int32')).dataSync()[0]!;
+          if (count > 0) {
+            const nan = tf.sum(tf.cast(tf.isNaN(tensor), 'int32')).dataSync()[0]!;
+            return { node: id, port, what: `${nan} NaN, ${count - nan} ±Infinity of ${tensor.size} values` };
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Held-out −ELBO per example (graph likelihood; sums over features and latent dims; β = 1; one z sample). */
+  evaluate(): EvalMetrics {
+    const ds = this.dataset;
+    const n = ds.heldOutCount;
+    let recon = 0;
+    let kl = 0;
+    for (let a = 0, chunk = 0; a < n; a += this.evalChunk, chunk++) {
+      const b = Math.min(n, a + this.evalChunk);
+      const indices = ds.heldOutIndices.subarray(a, b);
+      const feed = this.feedFor(indices, () => Math.random, [a, b]);
+      const sums = tf.tidy(() => {
+        const r = this.model.forward({ mode: 'eval', step: this.steps, streamKey: `eval${chunk}`, data: feed, fast: this.fast });
+        const rs = this.roleSum(r.outputs, 'reconstruction', 'nll');
+        const ks = this.roleSum(r.outputs, 'kl', 'kl');
+        return tf.stack([rs ? tf.sum(rs) : tf.scalar(0), ks ? tf.sum(ks) : tf.scalar(0)]);
+      });
+      const v = sums.dataSync();
+      sums.dispose();
+      recon += v[0]!;
+      kl += v[1]!;
+    }
+    return { step: this.steps, heldOutLoss: (recon + kl) / n, recon: recon / n, kl: kl / n, count: n };
+  }
+
+  /**
+   * Swap in a recompiled plan with the same variables (β, learning rate, optimizer edits)
+   * without resetting weights. Returns false when the variables differ (a reset is needed).
+   */
+  updatePlan(plan: Plan): boolean {
+    if (!sameVariables(this.plan, plan) || plan.batchSize !== this.plan.batchSize || plan.heldOut !== this.plan.heldOut) return false;
+    this.plan = plan;
+    this.model.plan = plan;
+    const p = plan.nodes.get(plan.optimizer)!.params as OptimizerParams;
+    if (p.algorithm !== this.optimizerParams.algorithm) {
+      this.optimizer.dispose();
+      this.optimizer = createOptimizer(p);
+    } else if (p.learningRate !== this.optimizerParams.learningRate) {
+      const opt = this.optimizer as tf.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void };
+      if (opt.setLearningRate) opt.setLearningRate(p.learningRate);
+      else opt.learningRate = p.learningRate;
+    }
+    this.optimizerParams = p;
+    this.heldOutCache.clear();
+    return true;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+    this.optimizer.dispose();
+    this.heldOutCache.clear();
+  }
+}
+
+function sameVariables(a: Plan, b: Plan): boolean {
+  const list = (p: Plan) =>
+    p.activeOrder
+      .flatMap((id) => p.nodes.get(id)!.variables.map((v) => `${id}/${v.name}:${v.shape.join('x')}`))
+      .sort()
+      .join('|');
+  return list(a) === list(b);
+}
+
+function fixHint(plan: Plan, nodeId: string): string | undefined {
+  const n = plan.nodes.get(nodeId);
+  if (!n) return undefined;
+  switch (n.def.role) {
+    case 'reconstruction':
+      return 'A Bernoulli loss needs decoder outputs in [0,1] (a sigmoid) and data in [0,1].';
+    case 'op':
+      return n.type === 'op.exp' ? 'exp overflowed: check the factor before it (σ = exp(½·log σ²)).' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function disposeCaptured(c: Captured | undefined): void {
+  if (!c) return;
+  for (const outs of c.values()) tf.dispose(Object.values(outs));
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+export function createTrainer(plan: Plan, opts: TrainerOptions): Trainer {
+  return new Trainer(plan, opts);
+}

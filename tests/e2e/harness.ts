@@ -1,0 +1,65 @@
+/**
+ * Helpers for the e2e tests: the built app (served by global-setup.ts) in Debian's
+ * Chromium through playwright-core. Test files wrap themselves in
+ * `describe.skipIf(!hasChromium())`.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const SCREENSHOT_DIR = resolve(fileURLToPath(new URL('../../test-results/screenshots', import.meta.url)));
+
+export function hasChromium(): boolean {
+  return existsSync(CHROMIUM_PATH);
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** The preview server's URL (from global-setup.ts). */
+export function baseUrl(): string {
+  const url = inject('baseUrl') || process.env.VAE_LAB_URL || '';
+  if (!url) throw new Error('e2e: no preview URL (global-setup did not run or Chromium is missing)');
+  return url;
+}
+
+export interface OpenedApp {
+  page: Page;
+  /** Console errors, uncaught page errors and failed (or >= 400) requests, in order. */
+  errors: string[];
+}
+
+/** A new page of the given viewport, navigated to the app; records console/page/request errors. */
+export async function openApp(
+  browser: Browser,
+  opts: { width?: number; height?: number; path?: string } = {},
+): Promise<OpenedApp> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) errors.push(`http ${res.status()}: ${res.url()}`);
+  });
+  page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()} (${req.failure()?.errorText ?? '?'})`));
+  await page.goto(new URL(opts.path ?? '', baseUrl()).toString(), { waitUntil: 'load' });
+  return { page, errors };
+}
+
+/** Writes test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = join(SCREENSHOT_DIR, `${name.replace(/[^A-Za-z0-9._-]+/g, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
