@@ -18,11 +18,12 @@ const LOG_FLOOR = -100;
  * gradient is PyTorch's too, (p − x) / max(p(1 − p), 1e-12), so a saturated sigmoid never
  * produces 0/0.
  */
-export const bce = tf.customGrad((p, x, save) => {
-  const logP = tf.maximum(tf.log(p as tf.Tensor), LOG_FLOOR);
-  const log1mP = tf.maximum(tf.log(tf.sub(1, p as tf.Tensor)), LOG_FLOOR);
-  save([p as tf.Tensor, x as tf.Tensor, logP, log1mP]);
-  const value = tf.neg(tf.add(tf.mul(x as tf.Tensor, logP), tf.mul(tf.sub(1, x as tf.Tensor), log1mP)));
+export const bce = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [p, x, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  const logP = tf.maximum(tf.log(p), LOG_FLOOR);
+  const log1mP = tf.maximum(tf.log(tf.sub(1, p)), LOG_FLOOR);
+  save([p, x, logP, log1mP]);
+  const value = tf.neg(tf.add(tf.mul(x, logP), tf.mul(tf.sub(1, x), log1mP)));
   return {
     value,
     gradFunc: (dy, saved) => {
@@ -33,7 +34,7 @@ export const bce = tf.customGrad((p, x, save) => {
       return [dp, dx];
     },
   };
-}) as (p: tf.Tensor, x: tf.Tensor) => tf.Tensor;
+}) as unknown as (p: tf.Tensor, x: tf.Tensor) => tf.Tensor;
 
 /** Element-wise Gaussian N(μ, I) negative log-likelihood without its constant: ½(x − μ)². */
 export function gaussianNll(mu: tf.Tensor, x: tf.Tensor): tf.Tensor {

@@ -15,7 +15,7 @@ export default defineNode<Params>({
   outputs: [{ name: 'y', kind: 'tensor' }],
   params,
   controls: [],
-  inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.x ? { y: inputs.x } : {} }),
+  inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.x ? { y: inputs.x } : ({} as Record<string, never>) }),
   range: (_p, _port, inputs) => (inputs.x ? [Math.exp(inputs.x[0]), Math.exp(inputs.x[1])] : [0, Infinity]),
   forward: ({ inputs }) => ({ y: tf.exp(inputs.x!) }),
 });

@@ -60,8 +60,9 @@ const fused = new Map<Activation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
 function fastDense2d(activation: Activation): (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D {
   let f = fused.get(activation);
   if (!f) {
-    f = tf.customGrad((x, w, b, save) => {
-      const u = tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
+    f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+      const u = tf.add(tf.matMul(x, w), b);
       const y = activate(u, activation);
       save([x, w, y]);
       return {

@@ -225,7 +225,8 @@ export class Trainer {
 
   /** Re-run step t's forward (same batch, same ε) and find the first output, in topological order, holding NaN or Infinity. */
   locateNonFinite(t: number): { node: string; port: string; what: string } | null {
-    return tf.tidy(() => {
+    let found: { node: string; port: string; what: string } | null = null;
+    tf.tidy(() => {
       const r = this.model.forward({ mode: 'train', step: t, data: this.trainFeed(t), fast: this.fast, nodes: 'active' });
       for (const id of this.plan.activeOrder) {
         const outs = r.outputs.get(id)!;
@@ -234,12 +235,13 @@ export class Trainer {
           const count = tf.sum(tf.cast(bad, 'int32')).dataSync()[0]!;
           if (count > 0) {
             const nan = tf.sum(tf.cast(tf.isNaN(tensor), 'int32')).dataSync()[0]!;
-            return { node: id, port, what: `${nan} NaN, ${count - nan} ±Infinity of ${tensor.size} values` };
+            found = { node: id, port, what: `${nan} NaN, ${count - nan} ±Infinity of ${tensor.size} values` };
+            return;
           }
         }
       }
-      return null;
     });
+    return found;
   }
 
   /** Held-out −ELBO per example (graph likelihood; sums over features and latent dims; β = 1; one z sample). */
