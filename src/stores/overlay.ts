@@ -1,0 +1,85 @@
+/**
+ * The overlay store: live, non-document state drawn on top of the graph. It is the
+ * contract between the editor (which draws it and reports wire clicks/hovers) and the
+ * training panel (which writes badges and breakpoints and reads the selected wire).
+ *
+ * Nothing here is saved with the graph and nothing here is undoable.
+ *
+ * - `badges[nodeId]`: a small live text shown on the node's header (e.g. "KL 12.3").
+ * - `portValues["node.port"]`: an optional text shown next to that port (e.g. a probe summary).
+ * - `highlight`: a breakpoint; the node is drawn with a strong red outline and `reason`
+ *   is shown on it (port may be null).
+ * - `selectedEdge` / `hoveredEdge`: set by the editor when the user clicks / hovers a wire
+ *   (`from`, `to` are endpoints "node.port"); null when none.
+ */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+
+export interface OverlayHighlight {
+  node: string;
+  port: string | null;
+  reason: string;
+}
+
+export interface OverlayEdge {
+  from: string;
+  to: string;
+}
+
+export const useOverlayStore = defineStore('overlay', () => {
+  const badges = ref<Record<string, string>>({});
+  const portValues = ref<Record<string, string>>({});
+  const highlight = ref<OverlayHighlight | null>(null);
+  const selectedEdge = ref<OverlayEdge | null>(null);
+  const hoveredEdge = ref<OverlayEdge | null>(null);
+
+  function setBadge(node: string, text: string | null): void {
+    if (text === null || text === '') {
+      if (node in badges.value) {
+        const next = { ...badges.value };
+        delete next[node];
+        badges.value = next;
+      }
+    } else if (badges.value[node] !== text) {
+      badges.value = { ...badges.value, [node]: text };
+    }
+  }
+
+  function setPortValue(endpoint: string, text: string | null): void {
+    if (text === null || text === '') {
+      if (endpoint in portValues.value) {
+        const next = { ...portValues.value };
+        delete next[endpoint];
+        portValues.value = next;
+      }
+    } else if (portValues.value[endpoint] !== text) {
+      portValues.value = { ...portValues.value, [endpoint]: text };
+    }
+  }
+
+  /** Forget everything that refers to nodes no longer in the graph. */
+  function prune(nodeIds: Iterable<string>): void {
+    const keep = new Set(nodeIds);
+    const nodeOf = (ep: string) => ep.slice(0, Math.max(0, ep.indexOf('.')));
+    if (Object.keys(badges.value).some((k) => !keep.has(k))) {
+      badges.value = Object.fromEntries(Object.entries(badges.value).filter(([k]) => keep.has(k)));
+    }
+    if (Object.keys(portValues.value).some((k) => !keep.has(nodeOf(k)))) {
+      portValues.value = Object.fromEntries(Object.entries(portValues.value).filter(([k]) => keep.has(nodeOf(k))));
+    }
+    if (highlight.value && !keep.has(highlight.value.node)) highlight.value = null;
+    for (const e of [selectedEdge, hoveredEdge]) {
+      if (e.value && (!keep.has(nodeOf(e.value.from)) || !keep.has(nodeOf(e.value.to)))) e.value = null;
+    }
+  }
+
+  function clear(): void {
+    badges.value = {};
+    portValues.value = {};
+    highlight.value = null;
+    selectedEdge.value = null;
+    hoveredEdge.value = null;
+  }
+
+  return { badges, portValues, highlight, selectedEdge, hoveredEdge, setBadge, setPortValue, prune, clear };
+});
