@@ -26,6 +26,8 @@ export interface ForwardResult {
   objective: tf.Scalar | null;
 }
 
+let nextInstance = 0;
+
 export class Model {
   readonly vars = new Map<string, tf.Variable>();
   private disposed = false;
@@ -34,6 +36,7 @@ export class Model {
     public plan: Plan,
     readonly seed: number,
   ) {
+    const instance = nextInstance++;
     for (const id of plan.order) {
       const node = plan.nodes.get(id)!;
       for (const v of node.variables) {
@@ -41,7 +44,9 @@ export class Model {
         const init = tf.tidy(() =>
           v.init.kind === 'zeros' ? tf.zeros(v.shape) : tf.randomUniform(v.shape, -v.init.bound, v.init.bound, 'float32', hashKey(seed, id, v.name)),
         );
-        this.vars.set(name, tf.variable(init, true, name));
+        // tfjs registers variables by name in one global table: suffix an instance number so
+        // two live models of the same graph (compare, a trainer kept while another is built) coexist.
+        this.vars.set(name, tf.variable(init, true, `${name}#${instance}`));
         init.dispose();
       }
     }
