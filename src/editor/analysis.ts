@@ -1,0 +1,222 @@
+/**
+ * What the editor shows about a graph while it is being built: the compiler's verdict plus
+ * a best-effort shape pass that also runs on incomplete graphs (the compiler stops at the
+ * first missing input, but a person wiring a VAE wants to see [B,784] on the first wire).
+ *
+ * Pure: no Rete, no Vue. Used by the graph store (recompile after each edit) and by the
+ * connection check (refuse a wire that would be a hard error).
+ */
+import { compile, type CompileResult } from '../compiler/compile';
+import { error, isLintCode, type Diagnostic } from '../graph/diagnostics';
+import { validateGraph, type Graph, type GraphNode } from '../graph/schema';
+import { canConnect, formatShape, parseEndpoint, type PortKind, type Shape } from '../graph/ports';
+import { applyCommand } from '../graph/commands';
+import type { NodeRegistry } from '../../nodes';
+
+export type PortShapes = Record<string, Record<string, Shape>>;
+
+export interface Analysis {
+  compiled: CompileResult;
+  /** Every error: the compiler's, plus shape mismatches found on the incomplete graph. */
+  errors: Diagnostic[];
+  /** Lint warnings (the compiler's). */
+  warnings: Diagnostic[];
+  /** Inferred shapes of output ports: outShapes[node][port]. */
+  outShapes: PortShapes;
+  /** Shapes arriving at input ports: inShapes[node][port] (the first wire for multi inputs). */
+  inShapes: PortShapes;
+  /** Number of trainable parameters when the graph compiles, else null. */
+  parameters: number | null;
+}
+
+const cache = new WeakMap<Graph, Analysis>();
+
+/** Analyse a graph (memoised per graph object: graphs are immutable values here). */
+export function analyzeGraph(graph: Graph, registry: NodeRegistry): Analysis {
+  const hit = cache.get(graph);
+  if (hit) return hit;
+  let compiled: CompileResult;
+  try {
+    compiled = compile(graph, registry);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    compiled = { ok: false, diagnostics: [error('INTERNAL', `The compiler failed: ${msg}`)], warnings: [] };
+  }
+  const partial = partialShapes(graph, registry);
+  const errors = compiled.ok ? [] : compiled.diagnostics.slice();
+  const keys = new Set(errors.map(keyOf));
+  // When the compiler stopped before its shape pass, add the mismatches the partial pass found.
+  for (const d of partial.errors) {
+    if (!keys.has(keyOf(d)) && !errors.some((e) => e.code === d.code && e.node === d.node)) {
+      errors.push(d);
+      keys.add(keyOf(d));
+    }
+  }
+  const warnings = (compiled.warnings ?? []).filter((w) => isLintCode(w.code));
+  const result: Analysis = {
+    compiled,
+    errors,
+    warnings,
+    outShapes: partial.outShapes,
+    inShapes: partial.inShapes,
+    parameters: compiled.ok ? compiled.plan.parameters : null,
+  };
+  cache.set(graph, result);
+  return result;
+}
+
+function keyOf(d: Diagnostic): string {
+  return `${d.code}|${d.node ?? ''}|${d.port ?? ''}`;
+}
+
+/**
+ * Shapes for every port whose inputs are known, on any graph (incomplete, with errors
+ * elsewhere). A node's shape inference runs with the inputs that are wired and known.
+ */
+export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes: PortShapes; inShapes: PortShapes; errors: Diagnostic[] } {
+  const { params } = validateGraph(graph, registry);
+  const byId = new Map<string, GraphNode>();
+  for (const n of graph.nodes) if (params.has(n.id) && !byId.has(n.id)) byId.set(n.id, n);
+  const inEdges = new Map<string, Record<string, Array<{ node: string; port: string }>>>();
+  const outEdges = new Map<string, Array<{ port: string; to: string; toPort: string }>>();
+  for (const id of byId.keys()) {
+    inEdges.set(id, {});
+    outEdges.set(id, []);
+  }
+  for (const e of graph.edges) {
+    const from = parseEndpoint(e.from);
+    const to = parseEndpoint(e.to);
+    if (!from || !to || !byId.has(from.node) || !byId.has(to.node)) continue;
+    const fromDef = registry.get(byId.get(from.node)!.type)!;
+    const toDef = registry.get(byId.get(to.node)!.type)!;
+    if (!fromDef.outputs.some((p) => p.name === from.port) || !toDef.inputs.some((p) => p.name === to.port)) continue;
+    (inEdges.get(to.node)![to.port] ??= []).push(from);
+    outEdges.get(from.node)!.push({ port: from.port, to: to.node, toPort: to.port });
+  }
+
+  const outShapes: PortShapes = {};
+  const inShapes: PortShapes = {};
+  const errors: Diagnostic[] = [];
+  const done = new Set<string>();
+  const inProgress = new Set<string>();
+
+  const shapeOf = (id: string): Record<string, Shape> => {
+    if (done.has(id)) return outShapes[id] ?? {};
+    if (inProgress.has(id)) return {}; // a cycle: unknown
+    inProgress.add(id);
+    const node = byId.get(id)!;
+    const def = registry.get(node.type)!;
+    const single: Record<string, Shape | undefined> = {};
+    const multi: Record<string, Shape[]> = {};
+    for (const p of def.inputs) {
+      const list = inEdges.get(id)![p.name] ?? [];
+      const shapes: Shape[] = [];
+      let unknown = false;
+      for (const s of list) {
+        const sh = shapeOf(s.node)[s.port];
+        if (sh) shapes.push(sh);
+        else unknown = true;
+      }
+      multi[p.name] = shapes;
+      single[p.name] = unknown ? undefined : shapes[0];
+      if (shapes[0]) (inShapes[id] ??= {})[p.name] = shapes[0];
+    }
+    let outputs: Record<string, Shape> = {};
+    try {
+      const r = def.inferShapes({ nodeId: id, params: params.get(id)!, inputs: single, multi, hint: (port: string) => hintFor(id, port) });
+      if (r.ok) outputs = r.outputs;
+      else if (r.code === 'SHAPE_MISMATCH') {
+        errors.push(error('SHAPE_MISMATCH', `node "${id}" (${node.type}): ${r.message}`, { node: id, port: r.port, fix: r.fix }));
+      }
+    } catch {
+      // a node that cannot infer from partial inputs: its shapes stay unknown
+    }
+    inProgress.delete(id);
+    done.add(id);
+    outShapes[id] = outputs;
+    return outputs;
+  };
+
+  const hintFor = (id: string, port: string): Shape | undefined => {
+    for (const o of outEdges.get(id) ?? []) {
+      if (o.port !== port) continue;
+      const partner = registry.get(byId.get(o.to)!.type)?.pairs?.[o.toPort];
+      if (!partner) continue;
+      const src = inEdges.get(o.to)![partner]?.[0];
+      if (!src || inProgress.has(src.node)) continue;
+      const s = shapeOf(src.node)[src.port];
+      if (s) return s;
+    }
+    return undefined;
+  };
+
+  for (const id of byId.keys()) shapeOf(id);
+  return { outShapes, inShapes, errors };
+}
+
+export type ConnectCheck =
+  | { ok: true; semantic: boolean; fromKind: PortKind; toKind: PortKind; warning?: string }
+  | { ok: false; code: string; reason: string };
+
+/**
+ * Would wiring `from` → `to` be a hard error? Refuses a second wire into a single input,
+ * a duplicate, a cycle, and a shape mismatch the new wire causes. A semantic mismatch
+ * (a mean into a logvar port) is allowed with a warning, as the bug-hunt graph needs it.
+ */
+export function checkConnection(graph: Graph, from: string, to: string, registry: NodeRegistry): ConnectCheck {
+  const a = parseEndpoint(from);
+  const b = parseEndpoint(to);
+  if (!a || !b) return { ok: false, code: 'SCHEMA', reason: 'Not a port.' };
+  const applied = applyCommand(graph, { op: 'connect', from, to }, registry);
+  if (!applied.ok) {
+    const d = applied.diagnostic;
+    const reason = d.code === 'TOO_MANY_EDGES' ? `${to} already has a wire; it takes one. Remove that wire first.` : d.message;
+    return { ok: false, code: d.code, reason };
+  }
+  if (a.node === b.node || reaches(graph, b.node, a.node)) {
+    return { ok: false, code: 'CYCLE', reason: `This wire would make a cycle (${b.node} already feeds ${a.node}); a VAE graph flows one way.` };
+  }
+  const before = analyzeGraph(graph, registry);
+  const after = analyzeGraph(applied.graph, registry);
+  const had = new Set(before.errors.filter((d) => d.code === 'SHAPE_MISMATCH').map((d) => `${d.node}|${d.port}|${d.message}`));
+  const fresh = after.errors.find((d) => d.code === 'SHAPE_MISMATCH' && !had.has(`${d.node}|${d.port}|${d.message}`));
+  if (fresh) return { ok: false, code: 'SHAPE_MISMATCH', reason: `Shape mismatch: ${stripNodePrefix(fresh.message)}` };
+  const fromNode = graph.nodes.find((n) => n.id === a.node)!;
+  const toNode = graph.nodes.find((n) => n.id === b.node)!;
+  const fromKind = registry.get(fromNode.type)!.outputs.find((p) => p.name === a.port)!.kind;
+  const toKind = registry.get(toNode.type)!.inputs.find((p) => p.name === b.port)!.kind;
+  const semantic = canConnect(fromKind, toKind).semantic;
+  const out: ConnectCheck = { ok: true, semantic, fromKind, toKind };
+  if (semantic) out.warning = `A ${fromKind} into a ${toKind} port: allowed, but check it is the wire you meant.`;
+  return out;
+}
+
+/** Is there a directed path from node `start` to node `goal`? */
+export function reaches(graph: Graph, start: string, goal: string): boolean {
+  const next = new Map<string, string[]>();
+  for (const e of graph.edges) {
+    const f = parseEndpoint(e.from)?.node;
+    const t = parseEndpoint(e.to)?.node;
+    if (!f || !t) continue;
+    const list = next.get(f) ?? [];
+    list.push(t);
+    next.set(f, list);
+  }
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === goal) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const n of next.get(id) ?? []) stack.push(n);
+  }
+  return false;
+}
+
+/** "node "dec" (vae.decoder): The reconstruction …" → "The reconstruction …". */
+export function stripNodePrefix(message: string): string {
+  return message.replace(/^node "[^"]*" \([^)]*\):\s*/, '');
+}
+
+export { formatShape };

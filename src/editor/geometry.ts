@@ -1,0 +1,65 @@
+/**
+ * Node geometry shared by the Rete view (node size, socket rows), the minimap, zoom-to-fit,
+ * auto-arrange and the default layout of graphs saved without positions. Fixed sizes keep
+ * socket positions stable whatever the node shows (shapes, badges, diagnostics).
+ */
+import type { NodeCatalog } from '../graph/catalog';
+import type { Graph } from '../graph/schema';
+import { parseEndpoint } from '../graph/ports';
+
+export const NODE_WIDTH = 248;
+export const HEADER_HEIGHT = 44;
+export const ROW_HEIGHT = 26;
+export const ROWS_PAD = 6;
+export const FOOTER_HEIGHT = 24;
+
+export function nodeRows(type: string, catalog: NodeCatalog): number {
+  const info = catalog.get(type);
+  if (!info) return 1;
+  return Math.max(1, info.inputs.length, info.outputs.length);
+}
+
+export function nodeSize(type: string, catalog: NodeCatalog): { width: number; height: number } {
+  const info = catalog.get(type);
+  const hasFooter = !!info && info.controls.length > 0;
+  return {
+    width: NODE_WIDTH,
+    height: HEADER_HEIGHT + nodeRows(type, catalog) * ROW_HEIGHT + ROWS_PAD * 2 + (hasFooter ? FOOTER_HEIGHT : 0),
+  };
+}
+
+/**
+ * Positions for nodes that have none: columns by longest path from the sources, rows in
+ * graph order. Nodes that already have a position keep it.
+ */
+export function defaultPositions(graph: Graph, catalog: NodeCatalog): Map<string, { x: number; y: number }> {
+  const ids = graph.nodes.map((n) => n.id);
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of graph.edges) {
+    const f = parseEndpoint(e.from)?.node;
+    const t = parseEndpoint(e.to)?.node;
+    if (f && t && preds.has(t) && preds.has(f)) preds.get(t)!.push(f);
+  }
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (id: string): number => {
+    const d = depth.get(id);
+    if (d !== undefined) return d;
+    if (visiting.has(id)) return 0; // cycle: break it
+    visiting.add(id);
+    const v = Math.max(-1, ...preds.get(id)!.map(depthOf)) + 1;
+    visiting.delete(id);
+    depth.set(id, v);
+    return v;
+  };
+  const rowsUsed = new Map<number, number>();
+  const out = new Map<string, { x: number; y: number }>();
+  for (const n of graph.nodes) {
+    const col = depthOf(n.id);
+    const y = rowsUsed.get(col) ?? 0;
+    const h = nodeSize(n.type, catalog).height;
+    rowsUsed.set(col, y + h + 40);
+    if (!n.position) out.set(n.id, { x: col * (NODE_WIDTH + 70), y });
+  }
+  return out;
+}

@@ -1,0 +1,614 @@
+/**
+ * The graph store: the one source of truth for the open document (DESIGN.md §1).
+ *
+ * - `graph`: the document (an immutable value; every edit replaces it).
+ * - every edit goes through `apply(cmd)` (src/graph/commands.ts): history keeps the command
+ *   and its inverse; `undo()` / `redo()` walk it at any depth.
+ * - `dirty`: the document differs from the last save / load.
+ * - `analysis`: the compiler's verdict plus shapes per port, recomputed ~50 ms after an edit.
+ * - autosave: after every edit the document goes to localStorage; `restoreAutosave()` brings it back.
+ *
+ * For the training panel: `canTrain`, `blockingReason`, `structureVersion` (nodes, wires,
+ * variables or seed changed: rebuild the model), `paramsVersion` (a param changed that keeps
+ * every variable's shape: the plan can be hot-updated), `documentVersion` (a new document
+ * was loaded), `lastChange`, and `analyzeNow()` to flush the debounced compile.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { applyCommand, describeCommand, type Command, type CommandResult } from '../graph/commands';
+import { error as mkError, type Diagnostic } from '../graph/diagnostics';
+import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, type GraphEdge, type GraphNode } from '../graph/schema';
+import { parseEndpoint } from '../graph/ports';
+import { registry } from '../../nodes';
+import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../editor/analysis';
+import { defaultPositions } from '../editor/geometry';
+import { copyNodeId, newNodeId } from '../editor/ids';
+
+export interface HistoryEntry {
+  cmd: Command;
+  inverse: Command;
+  label: string;
+  mergeKey?: string;
+}
+
+export interface StoreError {
+  code: string;
+  message: string;
+  details: Diagnostic[];
+}
+
+export interface ChangeInfo {
+  kind: 'structure' | 'params' | 'cosmetic' | 'load';
+  /** Node ids the change touched (empty for a load). */
+  nodes: string[];
+}
+
+export interface ApplyOptions {
+  /** Consecutive edits with the same key become one history entry (one undo). */
+  mergeKey?: string;
+  /** The label shown in the history (defaults to describeCommand). */
+  label?: string;
+}
+
+export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+export interface PresetInfo {
+  /** File name without .json, e.g. "standard-vae". */
+  id: string;
+  name: string;
+  description: string;
+  /** The raw JSON value (parsed through the schema when loaded). */
+  value: unknown;
+}
+
+export const AUTOSAVE_KEY = 'vae-lab:autosave:v1';
+const ANALYSIS_DELAY_MS = 50;
+
+/** Every presets/*.json except the bug hunt's answer keys. */
+const presetModules = import.meta.glob(['../../presets/*.json', '!../../presets/*.answers.json'], { eager: true, import: 'default' }) as Record<string, unknown>;
+
+export const PRESETS: PresetInfo[] = Object.entries(presetModules)
+  .map(([path, value]) => {
+    const id = path.replace(/^.*\//, '').replace(/\.json$/, '');
+    const meta = (value as { meta?: { name?: unknown; description?: unknown } } | null)?.meta;
+    return {
+      id,
+      name: typeof meta?.name === 'string' ? meta.name : id,
+      description: typeof meta?.description === 'string' ? meta.description : '',
+      value,
+    };
+  })
+  .filter((p) => !p.id.endsWith('.answers'))
+  .sort((a, b) => (a.id === 'standard-vae' ? -1 : b.id === 'standard-vae' ? 1 : a.name.localeCompare(b.name)));
+
+export function emptyGraph(name = 'Untitled VAE'): Graph {
+  return { format: GRAPH_FORMAT, version: GRAPH_VERSION, meta: { name }, nodes: [], edges: [], training: { seed: 1 } };
+}
+
+function defaultStorage(): StorageLike | null {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : null;
+  } catch {
+    return null;
+  }
+}
+
+const STRUCTURAL = new Set<Command['op']>(['addNode', 'removeNode', 'connect', 'disconnect', 'setSeed']);
+
+function flatten(cmd: Command): Command[] {
+  return cmd.op === 'batch' ? cmd.commands.flatMap(flatten) : [cmd];
+}
+
+function nodesOf(cmd: Command): string[] {
+  const out = new Set<string>();
+  for (const c of flatten(cmd)) {
+    if (c.op === 'addNode') out.add(c.node.id);
+    else if (c.op === 'connect' || c.op === 'disconnect') {
+      const a = parseEndpoint(c.from)?.node;
+      const b = parseEndpoint(c.to)?.node;
+      if (a) out.add(a);
+      if (b) out.add(b);
+    } else if ('node' in c && typeof c.node === 'string') out.add(c.node);
+  }
+  return [...out];
+}
+
+/** What training cares about in a compiled graph: the variables and the active wiring. */
+function variableSignature(a: Analysis): string | null {
+  if (!a.compiled.ok) return null;
+  const plan = a.compiled.plan;
+  const parts: string[] = [`data:${plan.data}`, `opt:${plan.optimizer}`];
+  for (const id of plan.order) {
+    const n = plan.nodes.get(id)!;
+    parts.push(`${id}:${n.type}:${n.active ? 1 : 0}:${n.variables.map((v) => `${v.name}=${v.shape.join('x')}`).join(',')}:${JSON.stringify(n.inputs)}`);
+  }
+  return parts.join('|');
+}
+
+export const useGraphStore = defineStore('graph', () => {
+  const graph = shallowRef<Graph>(emptyGraph());
+  const selection = ref<string[]>([]);
+  const undoStack = shallowRef<HistoryEntry[]>([]);
+  const redoStack = shallowRef<HistoryEntry[]>([]);
+  const savedText = ref<string>(serializeGraph(graph.value, registry));
+  const analysis = shallowRef<Analysis>(analyzeGraph(graph.value, registry));
+  const analysisPending = ref(false);
+  const structureVersion = ref(0);
+  const paramsVersion = ref(0);
+  const documentVersion = ref(0);
+  const lastChange = shallowRef<ChangeInfo>({ kind: 'load', nodes: [] });
+  const lastError = shallowRef<StoreError | null>(null);
+  /** Set when something asks the canvas to select and centre a node (diagnostics list). */
+  const focusRequest = ref<{ node: string; nonce: number } | null>(null);
+  /** Set when something asks the canvas to fit the whole graph in view (after a load). */
+  const fitRequest = ref(0);
+  const clipboard = shallowRef<{ nodes: GraphNode[]; edges: GraphEdge[] } | null>(null);
+  let pasteCount = 0;
+  let storage: StorageLike | null = defaultStorage();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  // ---------------------------------------------------------------- derived state
+
+  const currentText = computed(() => serializeGraph(graph.value, registry));
+  const dirty = computed(() => currentText.value !== savedText.value);
+  const canUndo = computed(() => undoStack.value.length > 0);
+  const canRedo = computed(() => redoStack.value.length > 0);
+  const undoLabel = computed(() => undoStack.value.at(-1)?.label ?? null);
+  const redoLabel = computed(() => redoStack.value.at(-1)?.label ?? null);
+  const errors = computed(() => analysis.value.errors);
+  const warnings = computed(() => analysis.value.warnings);
+  const diagnostics = computed(() => [...analysis.value.errors, ...analysis.value.warnings]);
+  const diagnosticsByNode = computed(() => {
+    const m: Record<string, Diagnostic[]> = {};
+    for (const d of diagnostics.value) if (d.node) (m[d.node] ??= []).push(d);
+    return m;
+  });
+  const canTrain = computed(() => analysis.value.compiled.ok && analysis.value.errors.length === 0 && graph.value.nodes.length > 0);
+  const blockingReason = computed<string | null>(() => {
+    if (canTrain.value) return null;
+    if (graph.value.nodes.length === 0) return 'The graph is empty: add a data source, an encoder, a decoder, the losses and an optimizer.';
+    const errs = analysis.value.errors;
+    if (errs.length === 0) return 'The graph does not compile.';
+    const first = errs[0]!;
+    const more = errs.length > 1 ? ` (and ${errs.length - 1} more error${errs.length > 2 ? 's' : ''})` : '';
+    return `${first.code}${first.node ? ` on ${first.node}${first.port ? `.${first.port}` : ''}` : ''}: ${first.message}${more}`;
+  });
+  const plan = computed(() => (analysis.value.compiled.ok ? analysis.value.compiled.plan : null));
+  const nodeById = computed(() => new Map(graph.value.nodes.map((n) => [n.id, n])));
+
+  // ---------------------------------------------------------------- analysis
+
+  function analyzeNow(): Analysis {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    analysisPending.value = false;
+    const a = analyzeGraph(graph.value, registry);
+    if (a !== analysis.value) analysis.value = a;
+    return a;
+  }
+
+  function scheduleAnalysis(): void {
+    analysisPending.value = true;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      analyzeNow();
+    }, ANALYSIS_DELAY_MS);
+  }
+
+  // ---------------------------------------------------------------- autosave
+
+  function autosave(): void {
+    if (!storage) return;
+    try {
+      storage.setItem(AUTOSAVE_KEY, JSON.stringify({ format: 'vae-lab/autosave', version: 1, graph: currentText.value, saved: savedText.value }));
+    } catch {
+      // quota or privacy mode: autosave is best effort
+    }
+  }
+
+  /** Use another storage (tests) or none (null). */
+  function useStorage(s: StorageLike | null): void {
+    storage = s;
+  }
+
+  /** Bring back the autosaved document; false when there is none or it does not parse. */
+  function restoreAutosave(): boolean {
+    if (!storage) return false;
+    let raw: string | null = null;
+    try {
+      raw = storage.getItem(AUTOSAVE_KEY);
+    } catch {
+      return false;
+    }
+    if (!raw) return false;
+    try {
+      const rec = JSON.parse(raw) as { format?: unknown; graph?: unknown; saved?: unknown };
+      if (rec.format !== 'vae-lab/autosave' || typeof rec.graph !== 'string') return false;
+      const parsed = parseGraph(rec.graph, registry);
+      if (!parsed.ok) return false;
+      setDocument(parsed.graph);
+      if (typeof rec.saved === 'string') savedText.value = rec.saved;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- document
+
+  function withPositions(g: Graph): Graph {
+    if (g.nodes.every((n) => n.position)) return g;
+    const pos = defaultPositions(g, registry);
+    return { ...g, nodes: g.nodes.map((n) => (n.position ? n : { ...n, position: pos.get(n.id)! })) };
+  }
+
+  function setDocument(g: Graph): void {
+    graph.value = withPositions(g);
+    selection.value = [];
+    undoStack.value = [];
+    redoStack.value = [];
+    savedText.value = currentText.value;
+    pasteCount = 0;
+    documentVersion.value++;
+    structureVersion.value++;
+    lastChange.value = { kind: 'load', nodes: [] };
+    analyzeNow();
+    fitRequest.value++;
+  }
+
+  /** Replace the document (a parsed graph); clears history; the result counts as saved. */
+  function loadGraph(g: Graph): void {
+    setDocument(g);
+    lastError.value = null;
+    autosave();
+  }
+
+  /** Parse text (a file) and open it; on failure the current graph stays and lastError says why. */
+  function openText(text: string, source = 'The file'): { ok: true } | { ok: false; error: StoreError } {
+    const parsed = parseGraph(text, registry);
+    if (!parsed.ok) {
+      const first = parsed.diagnostics[0]!;
+      const err: StoreError = {
+        code: first.code,
+        message: `${source} could not be opened: ${first.code}: ${first.message}${parsed.diagnostics.length > 1 ? ` (${parsed.diagnostics.length - 1} more problem${parsed.diagnostics.length > 2 ? 's' : ''})` : ''}`,
+        details: parsed.diagnostics,
+      };
+      lastError.value = err;
+      return { ok: false, error: err };
+    }
+    loadGraph(parsed.graph);
+    return { ok: true };
+  }
+
+  function loadPreset(id: string): { ok: true } | { ok: false; error: StoreError } {
+    const p = PRESETS.find((x) => x.id === id);
+    if (!p) {
+      const err: StoreError = { code: 'FILE_NOT_FOUND', message: `There is no preset "${id}".`, details: [] };
+      lastError.value = err;
+      return { ok: false, error: err };
+    }
+    const parsed = parseGraph(p.value, registry);
+    if (!parsed.ok) {
+      const first = parsed.diagnostics[0]!;
+      const err: StoreError = { code: first.code, message: `The preset "${p.name}" is broken: ${first.code}: ${first.message}`, details: parsed.diagnostics };
+      lastError.value = err;
+      return { ok: false, error: err };
+    }
+    loadGraph(parsed.graph);
+    return { ok: true };
+  }
+
+  function newGraph(name?: string): void {
+    loadGraph(emptyGraph(name));
+  }
+
+  /** The document as VAE Lab saves it (pretty-printed, stable). */
+  function serialize(): string {
+    return currentText.value;
+  }
+
+  /** A file name for the document: `<meta.name>.json`, without characters file systems refuse. */
+  function fileName(): string {
+    const base = graph.value.meta.name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '-').trim() || 'graph';
+    return `${base}.json`;
+  }
+
+  function markSaved(): void {
+    savedText.value = currentText.value;
+    autosave();
+  }
+
+  // ---------------------------------------------------------------- edits
+
+  function classify(cmd: Command, before: Graph, after: Graph): ChangeInfo['kind'] {
+    const ops = flatten(cmd).map((c) => c.op);
+    if (ops.some((op) => STRUCTURAL.has(op))) return 'structure';
+    if (ops.includes('setParam')) {
+      const a = variableSignature(analyzeGraph(before, registry));
+      const b = variableSignature(analyzeGraph(after, registry));
+      return a !== null && a === b ? 'params' : 'structure';
+    }
+    return 'cosmetic';
+  }
+
+  function commit(next: Graph, cmd: Command): void {
+    const before = graph.value;
+    graph.value = next;
+    const kind = classify(cmd, before, next);
+    const nodes = nodesOf(cmd);
+    if (kind === 'structure') structureVersion.value++;
+    else if (kind === 'params') paramsVersion.value++;
+    lastChange.value = { kind, nodes };
+    const ids = new Set(next.nodes.map((n) => n.id));
+    if (selection.value.some((id) => !ids.has(id))) selection.value = selection.value.filter((id) => ids.has(id));
+    scheduleAnalysis();
+    autosave();
+  }
+
+  /** Apply one edit (a command, possibly a batch) as one undoable step. */
+  function apply(cmd: Command, opts: ApplyOptions = {}): CommandResult {
+    const r = applyCommand(graph.value, cmd, registry);
+    if (!r.ok) return r;
+    const top = undoStack.value.at(-1);
+    if (opts.mergeKey && top && top.mergeKey === opts.mergeKey) {
+      const merged: HistoryEntry = {
+        cmd: { op: 'batch', label: top.label, commands: [top.cmd, cmd] },
+        inverse: { op: 'batch', label: top.label, commands: [r.inverse, top.inverse] },
+        label: top.label,
+        mergeKey: opts.mergeKey,
+      };
+      undoStack.value = [...undoStack.value.slice(0, -1), merged];
+    } else {
+      const entry: HistoryEntry = { cmd, inverse: r.inverse, label: opts.label ?? describeCommand(cmd) };
+      if (opts.mergeKey) entry.mergeKey = opts.mergeKey;
+      undoStack.value = [...undoStack.value, entry];
+    }
+    redoStack.value = [];
+    commit(r.graph, cmd);
+    return r;
+  }
+
+  function undo(): boolean {
+    const entry = undoStack.value.at(-1);
+    if (!entry) return false;
+    const r = applyCommand(graph.value, entry.inverse, registry);
+    if (!r.ok) {
+      lastError.value = { code: r.diagnostic.code, message: `Undo failed: ${r.diagnostic.message}`, details: [r.diagnostic] };
+      undoStack.value = [];
+      return false;
+    }
+    undoStack.value = undoStack.value.slice(0, -1);
+    redoStack.value = [...redoStack.value, { cmd: entry.cmd, inverse: entry.inverse, label: entry.label }];
+    commit(r.graph, entry.inverse);
+    return true;
+  }
+
+  function redo(): boolean {
+    const entry = redoStack.value.at(-1);
+    if (!entry) return false;
+    const r = applyCommand(graph.value, entry.cmd, registry);
+    if (!r.ok) {
+      lastError.value = { code: r.diagnostic.code, message: `Redo failed: ${r.diagnostic.message}`, details: [r.diagnostic] };
+      redoStack.value = [];
+      return false;
+    }
+    redoStack.value = redoStack.value.slice(0, -1);
+    undoStack.value = [...undoStack.value, { cmd: entry.cmd, inverse: r.inverse, label: entry.label }];
+    commit(r.graph, entry.cmd);
+    return true;
+  }
+
+  /** Would this wire be refused? (A hard error: a second wire into an input, a cycle, a shape mismatch.) */
+  function checkConnect(from: string, to: string): ConnectCheck {
+    return checkConnection(graph.value, from, to, registry);
+  }
+
+  /** Add a node of `type` at `position` (top-left); returns its id, or null. */
+  function addNode(type: string, position?: { x: number; y: number }, params?: Record<string, unknown>): string | null {
+    const id = newNodeId(graph.value, type);
+    const node: { id: string; type: string; position?: { x: number; y: number }; params?: Record<string, unknown> } = { id, type };
+    if (position) node.position = { x: Math.round(position.x), y: Math.round(position.y) };
+    if (params) node.params = params;
+    const r = apply({ op: 'addNode', node }, { label: `Add ${id}` });
+    if (!r.ok) {
+      lastError.value = { code: r.diagnostic.code, message: r.diagnostic.message, details: [r.diagnostic] };
+      return null;
+    }
+    selection.value = [id];
+    return id;
+  }
+
+  function removeNodes(ids: readonly string[]): boolean {
+    const present = ids.filter((id) => nodeById.value.has(id));
+    if (!present.length) return false;
+    const cmd: Command =
+      present.length === 1 ? { op: 'removeNode', node: present[0]! } : { op: 'batch', label: `Remove ${present.length} nodes`, commands: present.map((node) => ({ op: 'removeNode', node })) };
+    const r = apply(cmd, { label: present.length === 1 ? `Remove ${present[0]}` : `Remove ${present.length} nodes` });
+    return r.ok;
+  }
+
+  function copyNodes(ids: readonly string[]): { nodes: GraphNode[]; edges: GraphEdge[] } | null {
+    const set = new Set(ids.filter((id) => nodeById.value.has(id)));
+    if (!set.size) return null;
+    const nodes = graph.value.nodes.filter((n) => set.has(n.id)).map((n) => JSON.parse(JSON.stringify(n)) as GraphNode);
+    const edges = graph.value.edges.filter((e) => set.has(parseEndpoint(e.from)?.node ?? '') && set.has(parseEndpoint(e.to)?.node ?? '')).map((e) => ({ ...e }));
+    return { nodes, edges };
+  }
+
+  function copy(ids: readonly string[] = selection.value): boolean {
+    const c = copyNodes(ids);
+    if (!c) return false;
+    clipboard.value = c;
+    pasteCount = 0;
+    return true;
+  }
+
+  /** Insert nodes (with their inner wires) under fresh ids, offset; one undoable step. */
+  function insertCopies(src: { nodes: GraphNode[]; edges: GraphEdge[] }, offset: number, label: string): string[] | null {
+    let g = graph.value;
+    const idMap = new Map<string, string>();
+    const commands: Command[] = [];
+    for (const n of src.nodes) {
+      const id = copyNodeId(g, n.id);
+      idMap.set(n.id, id);
+      const node: { id: string; type: string; params: Record<string, unknown>; position?: { x: number; y: number }; label?: string } = {
+        id,
+        type: n.type,
+        params: JSON.parse(JSON.stringify(n.params)) as Record<string, unknown>,
+      };
+      if (n.label !== undefined) node.label = n.label;
+      node.position = { x: (n.position?.x ?? 0) + offset, y: (n.position?.y ?? 0) + offset };
+      // reserve the id for the next copy
+      g = { ...g, nodes: [...g.nodes, { id, type: n.type, params: {} }] };
+      commands.push({ op: 'addNode', node });
+    }
+    for (const e of src.edges) {
+      const f = parseEndpoint(e.from)!;
+      const t = parseEndpoint(e.to)!;
+      commands.push({ op: 'connect', from: `${idMap.get(f.node)}.${f.port}`, to: `${idMap.get(t.node)}.${t.port}` });
+    }
+    const r = apply({ op: 'batch', label, commands }, { label });
+    if (!r.ok) {
+      lastError.value = { code: r.diagnostic.code, message: `${label} failed: ${r.diagnostic.message}`, details: [r.diagnostic] };
+      return null;
+    }
+    const ids = [...idMap.values()];
+    selection.value = ids;
+    return ids;
+  }
+
+  function paste(): string[] | null {
+    const c = clipboard.value;
+    if (!c || !c.nodes.length) return null;
+    pasteCount++;
+    return insertCopies(c, 40 * pasteCount, c.nodes.length === 1 ? `Paste ${c.nodes[0]!.id}` : `Paste ${c.nodes.length} nodes`);
+  }
+
+  function duplicate(ids: readonly string[] = selection.value): string[] | null {
+    const c = copyNodes(ids);
+    if (!c) return null;
+    return insertCopies(c, 40, c.nodes.length === 1 ? `Duplicate ${c.nodes[0]!.id}` : `Duplicate ${c.nodes.length} nodes`);
+  }
+
+  function rename(id: string, label: string | null): boolean {
+    const node = nodeById.value.get(id);
+    if (!node) return false;
+    const next = label && label.trim() ? label.trim() : null;
+    if ((node.label ?? null) === next) return true;
+    return apply({ op: 'rename', node: id, label: next }).ok;
+  }
+
+  function setName(name: string): boolean {
+    const n = name.trim();
+    if (!n || n === graph.value.meta.name) return false;
+    return apply({ op: 'setMeta', name: n }, { label: 'Rename graph' }).ok;
+  }
+
+  /** Move nodes (one undoable step): positions for each moved node. */
+  function moveNodes(moves: ReadonlyArray<{ node: string; position: { x: number; y: number } }>, label?: string): boolean {
+    const real = moves.filter((m) => {
+      const n = nodeById.value.get(m.node);
+      return n && (!n.position || Math.round(n.position.x) !== Math.round(m.position.x) || Math.round(n.position.y) !== Math.round(m.position.y));
+    });
+    if (!real.length) return false;
+    const commands: Command[] = real.map((m) => ({ op: 'move', node: m.node, position: { x: Math.round(m.position.x), y: Math.round(m.position.y) } }));
+    const cmd: Command = commands.length === 1 ? commands[0]! : { op: 'batch', label: label ?? `Move ${commands.length} nodes`, commands };
+    return apply(cmd, { label: label ?? (commands.length === 1 ? `Move ${real[0]!.node}` : `Move ${commands.length} nodes`) }).ok;
+  }
+
+  // ---------------------------------------------------------------- selection, focus, errors
+
+  function select(ids: readonly string[]): void {
+    const known = ids.filter((id) => nodeById.value.has(id));
+    if (known.length === selection.value.length && known.every((id, i) => selection.value[i] === id)) return;
+    selection.value = [...known];
+  }
+
+  function toggleSelect(id: string): void {
+    if (!nodeById.value.has(id)) return;
+    selection.value = selection.value.includes(id) ? selection.value.filter((x) => x !== id) : [...selection.value, id];
+  }
+
+  function focusNode(id: string): void {
+    if (!nodeById.value.has(id)) return;
+    selection.value = [id];
+    focusRequest.value = { node: id, nonce: (focusRequest.value?.nonce ?? 0) + 1 };
+  }
+
+  function setError(code: string, message: string, details: Diagnostic[] = []): void {
+    lastError.value = { code, message, details };
+  }
+
+  function clearError(): void {
+    lastError.value = null;
+  }
+
+  return {
+    // state
+    graph,
+    selection,
+    undoStack,
+    redoStack,
+    analysis,
+    analysisPending,
+    structureVersion,
+    paramsVersion,
+    documentVersion,
+    lastChange,
+    lastError,
+    focusRequest,
+    fitRequest,
+    clipboard,
+    // derived
+    dirty,
+    canUndo,
+    canRedo,
+    undoLabel,
+    redoLabel,
+    errors,
+    warnings,
+    diagnostics,
+    diagnosticsByNode,
+    canTrain,
+    blockingReason,
+    plan,
+    nodeById,
+    // actions
+    analyzeNow,
+    apply,
+    undo,
+    redo,
+    checkConnect,
+    addNode,
+    removeNodes,
+    copy,
+    paste,
+    duplicate,
+    rename,
+    setName,
+    moveNodes,
+    select,
+    toggleSelect,
+    focusNode,
+    setError,
+    clearError,
+    loadGraph,
+    openText,
+    loadPreset,
+    newGraph,
+    serialize,
+    fileName,
+    markSaved,
+    useStorage,
+    restoreAutosave,
+    registry: () => registry,
+  };
+});
+
+export type GraphStore = ReturnType<typeof useGraphStore>;
+
+/** A coded error for an action that failed in the UI (e.g. reading a dropped file). */
+export function actionError(code: 'USAGE' | 'INVALID_JSON' | 'INTERNAL', message: string): Diagnostic {
+  return mkError(code, message);
+}

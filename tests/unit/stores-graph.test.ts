@@ -1,0 +1,292 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { readFileSync } from 'node:fs';
+import { AUTOSAVE_KEY, PRESETS, useGraphStore, type StorageLike } from '../../src/stores/graph';
+import { parseGraph, serializeGraph, type Graph } from '../../src/graph/schema';
+import { registry } from '../../nodes';
+import { partialShapes } from '../../src/editor/analysis';
+
+const standardText = readFileSync(new URL('../../presets/standard-vae.json', import.meta.url), 'utf8');
+
+function memoryStorage(): StorageLike & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
+}
+
+function fresh() {
+  setActivePinia(createPinia());
+  const store = useGraphStore();
+  store.useStorage(null);
+  return store;
+}
+
+describe('graph store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+  });
+
+  it('lists the presets without answer keys, standard first', () => {
+    expect(PRESETS.length).toBeGreaterThan(0);
+    expect(PRESETS[0]!.id).toBe('standard-vae');
+    expect(PRESETS.some((p) => p.id.endsWith('.answers'))).toBe(false);
+  });
+
+  it('loads the standard preset clean, compiles it and infers every shape', () => {
+    const store = fresh();
+    expect(store.loadPreset('standard-vae').ok).toBe(true);
+    expect(store.dirty).toBe(false);
+    expect(store.canTrain).toBe(true);
+    expect(store.blockingReason).toBeNull();
+    const a = store.analysis;
+    expect(a.outShapes.enc!.mu).toEqual(['B', 20]);
+    expect(a.outShapes.dec!.xHat).toEqual(['B', 784]);
+    expect(a.inShapes.recon!.x).toEqual(['B', 784]);
+    expect(a.outShapes.beta!.kl).toEqual(['B']);
+    expect(a.parameters).toBeGreaterThan(600_000);
+    expect(JSON.parse(store.serialize())).toEqual(JSON.parse(standardText));
+  });
+
+  it('undoes every kind of edit back to the start and redoes it forward again', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    const start = store.serialize();
+    const steps: string[] = [start];
+    const doStep = (ok: boolean) => {
+      expect(ok).toBe(true);
+      steps.push(store.serialize());
+    };
+    doStep(store.apply({ op: 'setParam', node: 'enc', param: 'latentDim', value: 2 }).ok);
+    doStep(store.apply({ op: 'disconnect', from: 'beta.kl', to: 'opt.loss' }).ok);
+    doStep(store.addNode('layer.dense', { x: 10, y: 20 }, { units: 32 }) === 'dense');
+    doStep(store.apply({ op: 'connect', from: 'data.x', to: 'dense.x' }).ok);
+    doStep(store.moveNodes([{ node: 'enc', position: { x: 300, y: 400 } }, { node: 'dec', position: { x: 1, y: 2 } }]));
+    doStep(store.rename('enc', 'my encoder'));
+    doStep(store.setName('Edited'));
+    store.select(['enc', 'rep']);
+    expect(store.copy()).toBe(true);
+    const pasted = store.paste();
+    expect(pasted).toEqual(['enc2', 'rep2']);
+    steps.push(store.serialize());
+    doStep(store.removeNodes(['kl', 'beta']));
+    expect(store.undoStack.length).toBe(steps.length - 1);
+    const end = store.serialize();
+    expect(end).not.toBe(start);
+    for (let i = steps.length - 2; i >= 0; i--) {
+      expect(store.undo()).toBe(true);
+      expect(store.serialize()).toBe(steps[i]);
+    }
+    expect(store.undo()).toBe(false);
+    expect(store.dirty).toBe(false);
+    for (let i = 1; i < steps.length; i++) {
+      expect(store.redo()).toBe(true);
+      expect(store.serialize()).toBe(steps[i]);
+    }
+    expect(store.redo()).toBe(false);
+    expect(store.serialize()).toBe(end);
+  });
+
+  it('pastes nodes with their inner wires only, under fresh ids, offset, as one step', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    store.copy(['enc', 'rep', 'dec']);
+    const before = store.graph;
+    const ids = store.paste()!;
+    expect(ids).toEqual(['enc2', 'rep2', 'dec2']);
+    const g = store.graph;
+    expect(g.nodes.length).toBe(before.nodes.length + 3);
+    const inner = g.edges.filter((e) => ids.some((id) => e.from.startsWith(`${id}.`) || e.to.startsWith(`${id}.`)));
+    expect(inner).toEqual([
+      { from: 'enc2.mu', to: 'rep2.mu' },
+      { from: 'enc2.logvar', to: 'rep2.logvar' },
+      { from: 'rep2.z', to: 'dec2.z' },
+    ]);
+    const enc = before.nodes.find((n) => n.id === 'enc')!;
+    const enc2 = g.nodes.find((n) => n.id === 'enc2')!;
+    expect(enc2.position).toEqual({ x: enc.position!.x + 40, y: enc.position!.y + 40 });
+    expect(enc2.params).toEqual(enc.params);
+    expect(store.selection).toEqual(ids);
+    store.undo();
+    expect(store.graph.nodes.length).toBe(before.nodes.length);
+  });
+
+  it('merges edits that share a merge key into one undo step', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    store.apply({ op: 'disconnect', from: 'enc.mu', to: 'rep.mu' }, { mergeKey: 'g1', label: 'Rewire' });
+    store.apply({ op: 'connect', from: 'enc.logvar', to: 'rep.mu' }, { mergeKey: 'g1' });
+    expect(store.undoStack.length).toBe(1);
+    expect(store.undoLabel).toBe('Rewire');
+    store.undo();
+    expect(store.dirty).toBe(false);
+  });
+
+  it('refuses a second wire into a single input, a cycle and a shape mismatch; allows a semantic mismatch', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    const busy = store.checkConnect('enc.logvar', 'rep.mu');
+    expect(busy).toMatchObject({ ok: false, code: 'TOO_MANY_EDGES' });
+    store.addNode('op.add', { x: 0, y: 0 });
+    store.apply({ op: 'connect', from: 'data.x', to: 'add.a' });
+    const shape = store.checkConnect('enc.mu', 'add.b');
+    expect(shape.ok).toBe(false);
+    if (!shape.ok) {
+      expect(shape.code).toBe('SHAPE_MISMATCH');
+      expect(shape.reason).toContain('[B,784]');
+    }
+    expect(store.checkConnect('data.x', 'add.b').ok).toBe(true);
+    store.apply({ op: 'disconnect', from: 'data.x', to: 'enc.x' });
+    const cycle = store.checkConnect('dec.xHat', 'enc.x');
+    expect(cycle).toMatchObject({ ok: false, code: 'CYCLE' });
+    store.apply({ op: 'disconnect', from: 'enc.logvar', to: 'kl.logvar' });
+    const semantic = store.checkConnect('enc.mu', 'kl.logvar');
+    expect(semantic).toMatchObject({ ok: true, semantic: true });
+    // the multi input takes more than one wire
+    store.addNode('loss.kl', { x: 0, y: 0 });
+    expect(store.checkConnect('kl.kl', 'opt.loss').ok).toBe(true);
+  });
+
+  it('shows shapes on an incomplete graph and flags a mismatch the compiler does not reach', () => {
+    const store = fresh();
+    store.newGraph();
+    store.addNode('data.mnist', { x: 0, y: 0 });
+    store.addNode('vae.encoder', { x: 300, y: 0 });
+    store.apply({ op: 'connect', from: 'data.x', to: 'enc.x' });
+    store.addNode('op.add', { x: 600, y: 0 });
+    store.apply({ op: 'connect', from: 'data.x', to: 'add.a' });
+    store.apply({ op: 'connect', from: 'enc.mu', to: 'add.b' });
+    const a = store.analyzeNow();
+    expect(a.compiled.ok).toBe(false);
+    expect(a.outShapes.enc!.logvar).toEqual(['B', 20]);
+    expect(a.inShapes.add!.a).toEqual(['B', 784]);
+    expect(a.errors.some((d) => d.code === 'NO_OPTIMIZER')).toBe(true);
+    expect(a.errors.some((d) => d.code === 'SHAPE_MISMATCH' && d.node === 'add')).toBe(true);
+    expect(store.canTrain).toBe(false);
+    expect(store.blockingReason).toMatch(/NO_OPTIMIZER|SHAPE_MISMATCH/);
+  });
+
+  it('says why an empty or incomplete graph cannot train', () => {
+    const store = fresh();
+    store.newGraph();
+    expect(store.canTrain).toBe(false);
+    expect(store.blockingReason).toMatch(/empty/);
+    store.loadPreset('standard-vae');
+    store.apply({ op: 'disconnect', from: 'data.x', to: 'enc.x' });
+    store.analyzeNow();
+    expect(store.canTrain).toBe(false);
+    expect(store.blockingReason).toContain('MISSING_INPUT');
+    expect(store.diagnosticsByNode.enc?.[0]?.code).toBe('MISSING_INPUT');
+  });
+
+  it('recompiles about 50 ms after an edit, not before', async () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    store.apply({ op: 'setParam', node: 'enc', param: 'latentDim', value: 3 });
+    expect(store.analysisPending).toBe(true);
+    expect(store.analysis.outShapes.enc!.mu).toEqual(['B', 20]);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(store.analysisPending).toBe(false);
+    expect(store.analysis.outShapes.enc!.mu).toEqual(['B', 3]);
+  });
+
+  it('tells structural changes from hot-updatable param changes', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    const s0 = store.structureVersion;
+    const p0 = store.paramsVersion;
+    store.apply({ op: 'setParam', node: 'beta', param: 'beta', value: 4 });
+    expect(store.paramsVersion).toBe(p0 + 1);
+    expect(store.structureVersion).toBe(s0);
+    expect(store.lastChange).toEqual({ kind: 'params', nodes: ['beta'] });
+    store.apply({ op: 'setParam', node: 'enc', param: 'latentDim', value: 2 });
+    expect(store.structureVersion).toBe(s0 + 1);
+    store.apply({ op: 'disconnect', from: 'beta.kl', to: 'opt.loss' });
+    expect(store.structureVersion).toBe(s0 + 2);
+    store.moveNodes([{ node: 'enc', position: { x: 5, y: 5 } }]);
+    expect(store.structureVersion).toBe(s0 + 2);
+    expect(store.lastChange.kind).toBe('cosmetic');
+  });
+
+  it('leaves the graph untouched and reports a coded error when a file does not parse', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    store.apply({ op: 'setParam', node: 'beta', param: 'beta', value: 2 });
+    const before = store.serialize();
+    const r = store.openText('{ "format": "vae-lab/graph", ', 'bad.json');
+    expect(r.ok).toBe(false);
+    expect(store.lastError?.code).toBe('INVALID_JSON');
+    expect(store.lastError?.message).toContain('bad.json');
+    expect(store.serialize()).toBe(before);
+    expect(store.canUndo).toBe(true);
+    const wrong = store.openText(JSON.stringify({ format: 'vae-lab/answers', version: 1 }));
+    expect(wrong.ok).toBe(false);
+    expect(store.lastError?.code).toBe('WRONG_FORMAT');
+    expect(store.serialize()).toBe(before);
+  });
+
+  it('opens a saved file to the identical graph', () => {
+    const store = fresh();
+    store.loadPreset('standard-vae');
+    store.apply({ op: 'setParam', node: 'enc', param: 'hidden', value: [512, 256] });
+    store.rename('dec', 'decoder');
+    const saved = store.serialize();
+    store.markSaved();
+    expect(store.dirty).toBe(false);
+    const other = fresh();
+    expect(other.openText(saved).ok).toBe(true);
+    expect(other.serialize()).toBe(saved);
+    expect(other.fileName()).toBe('Standard VAE (MNIST).json');
+  });
+
+  it('autosaves after every edit and restores the document (and its dirty state) in a new session', () => {
+    const mem = memoryStorage();
+    setActivePinia(createPinia());
+    const a = useGraphStore();
+    a.useStorage(mem);
+    a.loadPreset('standard-vae');
+    a.apply({ op: 'setParam', node: 'beta', param: 'beta', value: 3 });
+    expect(mem.data.has(AUTOSAVE_KEY)).toBe(true);
+    const text = a.serialize();
+    setActivePinia(createPinia());
+    const b = useGraphStore();
+    b.useStorage(mem);
+    expect(b.restoreAutosave()).toBe(true);
+    expect(b.serialize()).toBe(text);
+    expect(b.dirty).toBe(true);
+    mem.data.set(AUTOSAVE_KEY, '{"format":"vae-lab/autosave","graph":"{oops"}');
+    setActivePinia(createPinia());
+    const c = useGraphStore();
+    c.useStorage(mem);
+    expect(c.restoreAutosave()).toBe(false);
+  });
+
+  it('gives positions to a graph saved without them, and removing nodes undoes exactly', () => {
+    const value = JSON.parse(standardText) as { nodes: Array<{ position?: unknown }> };
+    for (const n of value.nodes) delete n.position;
+    const parsed = parseGraph(value, registry);
+    expect(parsed.ok).toBe(true);
+    const store = fresh();
+    store.loadGraph((parsed as { graph: Graph }).graph);
+    expect(store.graph.nodes.every((n) => n.position)).toBe(true);
+    const xs = new Map(store.graph.nodes.map((n) => [n.id, n.position!.x]));
+    expect(xs.get('enc')!).toBeGreaterThan(xs.get('data')!);
+    expect(xs.get('opt')!).toBeGreaterThan(xs.get('recon')!);
+    const before = serializeGraph(store.graph, registry);
+    store.removeNodes(['enc', 'dec', 'opt']);
+    expect(store.graph.nodes.length).toBe(5);
+    store.undo();
+    expect(serializeGraph(store.graph, registry)).toBe(before);
+  });
+
+  it('infers partial shapes without throwing on a graph with a cycle', () => {
+    const parsed = parseGraph(JSON.parse(standardText), registry) as { ok: true; graph: Graph };
+    const g: Graph = { ...parsed.graph, edges: [...parsed.graph.edges.filter((e) => e.to !== 'enc.x'), { from: 'dec.xHat', to: 'enc.x' }] };
+    const r = partialShapes(g, registry);
+    expect(r.outShapes.enc).toEqual({});
+    expect(r.outShapes.data!.x).toEqual(['B', 784]);
+  });
+});
