@@ -26,10 +26,13 @@ export default defineNode<Params>({
     const shape = inputs.like!.shape;
     let eps: tf.Tensor;
     if (p.share === 'batch') {
-      // One draw per position outside the batch axis, broadcast over the batch.
+      // One draw per position outside the batch axis, broadcast over the batch. The batch
+      // axis is found in the symbolic shape counted from the right: in eval a [K,B,d] input
+      // arrives as [B,d] (one z sample), so counting from the left would pick the wrong axis.
       const symbolic = inShapes.like;
-      const batchAxis = symbolic ? symbolic.indexOf('B') : 0;
-      const drawShape = shape.map((d, i) => (i === (batchAxis < 0 ? 0 : batchAxis) ? 1 : d));
+      const fromRight = symbolic && symbolic.includes('B') ? symbolic.length - symbolic.indexOf('B') : shape.length;
+      const batchAxis = Math.max(0, shape.length - fromRight);
+      const drawShape = shape.map((d, i) => (i === batchAxis ? 1 : d));
       eps = tf.broadcastTo(random.normal(drawShape), shape);
     } else {
       eps = random.normal(shape);

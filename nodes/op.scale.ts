@@ -21,6 +21,7 @@ export default defineNode<Params>({
   range: (p, _port, inputs) => {
     const r = inputs.x;
     if (!r) return null;
+    if (p.factor === 0) return [0, 0]; // 0 · ∞ would be NaN
     const a = r[0] * p.factor;
     const b = r[1] * p.factor;
     return [Math.min(a, b), Math.max(a, b)];
