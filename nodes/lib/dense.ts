@@ -4,10 +4,20 @@
  * Weights are stored as kernel [in, out] and bias [out], initialised as PyTorch's
  * nn.Linear (uniform in ±1/√fan_in for both), so a graph and its PyTorch twin train alike.
  *
- * The fast path: tfjs-wasm's matMul with a transposed operand (what the stock gradient of
- * matMul uses) is ~12× slower than a plain matMul. `dense` computes its gradient with
- * explicit transposes and plain matMuls, and folds the activation's derivative into the
- * same custom gradient, so one tape entry covers the whole layer.
+ * The fast path (`fast = true`): one custom gradient covers the whole layer (matmul, bias
+ * and the activation's derivative, expressed through the saved output), and the products
+ * of the backward pass are laid out for the backend:
+ * - wasm: a matMul with a transpose flag falls off XNNPACK onto a naive loop (~12× slower),
+ *   and XNNPACK re-packs the right operand of every product whose right operand is a new
+ *   tensor (every step: the weights change). So the gradient uses explicit transposes and
+ *   plain products, and dx = du·Wᵀ is computed as (W·duᵀ)ᵀ when that packs fewer numbers.
+ * - cpu and webgl: the backend reads either layout at the same cost, so the transpose flags
+ *   are used directly (no extra transpose passes).
+ * - A layer whose input is a constant (a data batch marked with `markConstant`) skips
+ *   the gradient with respect to its input: nothing asks for it. For the standard VAE this
+ *   is the largest product of the backward pass.
+ * The fast and stock paths compute the same functions; they differ only in float32
+ * rounding (tests/unit/fastpath.test.ts holds them within 1e-5 relative).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VarSpec } from '../types';
@@ -21,6 +31,35 @@ export function denseVars(prefix: string, fanIn: number, units: number): VarSpec
     { name: `${prefix}/kernel`, shape: [fanIn, units], init: { kind: 'uniform', bound } },
     { name: `${prefix}/bias`, shape: [units], init: { kind: 'uniform', bound } },
   ];
+}
+
+// ---------------------------------------------------------------------------------------
+// Constants: tensors no gradient is ever asked of.
+
+const constants = new WeakSet<tf.Tensor>();
+
+/**
+ * Declare that no gradient will ever be asked with respect to `t` (a data batch built from
+ * a typed array). A fast dense layer fed `t` directly then skips computing dL/dx. Do not
+ * mark a tensor you pass to tf.grads as an x.
+ */
+export function markConstant<T extends tf.Tensor>(t: T): T {
+  constants.add(t);
+  return t;
+}
+
+export function isConstant(t: tf.Tensor): boolean {
+  return constants.has(t);
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-backend layout of the fast path's products.
+
+export type MatMulLayout = 'xnnpack' | 'flags';
+
+/** How the fast path lays out its products on each backend (see the file comment). */
+export function layoutFor(backend: string): MatMulLayout {
+  return backend === 'wasm' ? 'xnnpack' : 'flags';
 }
 
 function activate(y: tf.Tensor, activation: Activation): tf.Tensor {
@@ -55,33 +94,79 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf
   }
 }
 
-const fused = new Map<Activation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D>();
+/**
+ * The forward: act(x·W + b), the bias folded into the product. Only the bias: XNNPACK's
+ * fused relu (a clamp) turns NaN into 0, which would hide a non-finite value from the
+ * NON_FINITE check, so the activation stays a separate op.
+ */
+function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  return activate(tf.fused.matMul({ a: x, b: w, bias: b, activation: 'linear' }), activation) as tf.Tensor2D;
+}
 
-function fastDense2d(activation: Activation): (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D {
-  let f = fused.get(activation);
+/** du·Wᵀ [B, in] for du [B, out], W [in, out]. */
+function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
+  if (layout === 'flags') return tf.matMul(du, w, false, true);
+  const [fanIn, units] = w.shape;
+  const batch = du.shape[0];
+  // XNNPACK packs the right operand: Wᵀ is in·out numbers, duᵀ is out·B (plus two small transposes).
+  if (fanIn * units > batch * (fanIn + units)) return tf.transpose(tf.matMul(w, tf.transpose(du)));
+  return tf.matMul(du, tf.transpose(w));
+}
+
+/** xᵀ·du [in, out]. */
+function kernelGrad(x: tf.Tensor2D, du: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
+  if (layout === 'flags') return tf.matMul(x, du, true, false);
+  return tf.matMul(tf.transpose(x), du);
+}
+
+type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+const withInputGrad = new Map<string, Dense3>();
+
+/** The fast layer as a custom gradient over (x, W, b). */
+function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
+  const key = `${activation}|${layout}`;
+  let f = withInputGrad.get(key);
   if (!f) {
     f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-      const u = tf.add(tf.matMul(x, w), b);
-      const y = activate(u, activation);
+      const y = forward2d(x, w, b, activation);
       save([x, w, y]);
       return {
         value: y,
         gradFunc: (dy, saved) => {
           const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
           const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
-          return [tf.matMul(du, tf.transpose(sw)), tf.matMul(tf.transpose(sx), du), tf.sum(du, 0)];
+          return [inputGrad(du, sw, layout), kernelGrad(sx, du, layout), tf.sum(du, 0)];
         },
       };
-    }) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-    fused.set(activation, f);
+    }) as unknown as Dense3;
+    withInputGrad.set(key, f);
   }
   return f;
 }
 
+/** The fast layer on a constant input: a custom gradient over (W, b) only. */
+function fastDense2dConstantInput(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): tf.Tensor2D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [cw, cb, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    const y = forward2d(x, cw, cb, activation);
+    // x is not an input of this gradient, but the backward pass reads it: save (keep) it too.
+    save([x, y]);
+    return {
+      value: y,
+      gradFunc: (dy, saved) => {
+        const [sx, sy] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
+        return [kernelGrad(sx, du, layout), tf.sum(du, 0)];
+      },
+    };
+  }) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  return f(w, b);
+}
+
 /**
  * y = act(x·W + b) on the last axis of x (any leading axes, e.g. [K,B,d]).
- * `fast` selects the explicit-transpose gradient; both give the same numbers.
+ * `fast` selects the custom-gradient path; both give the same numbers up to float32 rounding.
  */
 export function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activation: Activation, fast: boolean): tf.Tensor {
   const [fanIn, units] = kernel.shape as [number, number];
@@ -89,7 +174,10 @@ export function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activati
   const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, fanIn]) as tf.Tensor2D);
   let y2: tf.Tensor2D;
   if (fast) {
-    y2 = fastDense2d(activation)(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D);
+    const layout = layoutFor(tf.getBackend());
+    y2 = isConstant(x)
+      ? fastDense2dConstantInput(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D, activation, layout)
+      : fastDense2d(activation, layout)(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D);
   } else {
     y2 = activate(tf.add(tf.matMul(x2, kernel as tf.Tensor2D), bias), activation) as tf.Tensor2D;
   }
