@@ -8,6 +8,7 @@ import type { Plan } from '../compiler/compile';
 import { error, type Diagnostic } from '../graph/diagnostics';
 import type { DataFeed } from '../../nodes/types';
 import { createOptimizer, type Params as OptimizerParams } from '../../nodes/train.optimizer';
+import { markConstant } from '../../nodes/lib/dense';
 import { Model } from './model';
 import { MnistDataset, type MnistRaw } from './data/mnist';
 import { batchForStep } from './data/split';
@@ -113,12 +114,13 @@ export class Trainer {
         if (heldOutRange) {
           const all = this.heldOutImages(o, nodeId);
           const [a, b] = heldOutRange;
-          return tf.tensor2d(all.subarray(a * ds.pixels, b * ds.pixels), [b - a, ds.pixels]);
+          return markConstant(tf.tensor2d(all.subarray(a * ds.pixels, b * ds.pixels), [b - a, ds.pixels]));
         }
         const need = indices.length * ds.pixels;
         if (this.imageBuf.length < need) this.imageBuf = new Float32Array(need);
         const buf = ds.fillImages(indices, { binarize: o.binarize, scale: o.scale, rand: o.binarize === 'sample' ? randFor(nodeId) : undefined }, this.imageBuf);
-        return tf.tensor2d(buf, [indices.length, ds.pixels]);
+        // A data batch: no gradient is ever asked of it, so a fast dense layer skips dL/dx.
+        return markConstant(tf.tensor2d(buf, [indices.length, ds.pixels]));
       },
       labels: () => tf.tensor1d(ds.labels(indices), 'int32'),
     };
