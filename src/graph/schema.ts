@@ -346,7 +346,12 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; di
     let column: number | undefined;
     const lc = /line (\d+) column (\d+)/.exec(msg);
     const pos = /position (\d+)/.exec(msg);
-    if (lc) {
+    // Engines differ in what they report (V8 gives no position for "Unexpected token"), so
+    // the offset comes from our own scan; the engine's message is the fallback.
+    const offset = jsonErrorOffset(text);
+    if (offset >= 0) {
+      ({ line, column } = lineColumn(text, offset));
+    } else if (lc) {
       line = Number(lc[1]);
       column = Number(lc[2]);
     } else if (pos) {
@@ -354,12 +359,121 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; di
     } else if (/Unexpected end of JSON input/.test(msg)) {
       ({ line, column } = lineColumn(text, text.length));
     }
-    const short = msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '');
+    const short = msg
+      .replace(/^JSON\.parse: /, '')
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/, ".*" is not valid JSON$/s, ''); // V8 echoes the text itself
     const where = line !== undefined ? ` at line ${line}, column ${column}` : '';
     return {
       ok: false,
       diagnostic: error('INVALID_JSON', `The file is not valid JSON${where}: ${short}.`, { line: line ?? 1, column: column ?? 1 }),
     };
+  }
+}
+
+/**
+ * The offset of the first character at which `text` stops being JSON (RFC 8259), or -1
+ * when it is valid. Iterative (a stack, no recursion), so deep nesting cannot overflow.
+ */
+export function jsonErrorOffset(text: string): number {
+  const n = text.length;
+  let i = 0;
+  const stack: number[] = []; // 123 '{' or 91 '['
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  };
+  const digits = (): boolean => {
+    const start = i;
+    while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    return i > start;
+  };
+  const string = (): boolean => {
+    i++; // the opening quote
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 92) {
+        const e = text[i + 1];
+        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else if (e === 'u') {
+          i += 2;
+          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? '')) return false;
+        } else {
+          i++;
+          return false;
+        }
+      } else i++;
+    }
+    return false;
+  };
+  const number = (): boolean => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else if (!digits()) return false;
+    if (text[i] === '.') {
+      i++;
+      if (!digits()) return false;
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      if (!digits()) return false;
+    }
+    return true;
+  };
+  // expect: 0 a value, 1 a value or ']' (after '['), 2 a key or '}' (after '{'), 3 a key, 4 ',' or a closer
+  let expect = 0;
+  for (;;) {
+    ws();
+    const c = text.charCodeAt(i);
+    if (expect === 4) {
+      if (stack.length === 0) return i < n ? i : -1;
+      const top = stack[stack.length - 1];
+      if (c === 44) {
+        i++;
+        expect = top === 123 ? 3 : 0;
+      } else if (c === top + 2) {
+        i++; // '}' is '{' + 2, ']' is '[' + 2
+        stack.pop();
+      } else return i;
+      continue;
+    }
+    if ((expect === 1 && c === 93) || (expect === 2 && c === 125)) {
+      i++;
+      stack.pop();
+      expect = 4;
+      continue;
+    }
+    if (expect === 2 || expect === 3) {
+      if (c !== 34 || !string()) return i;
+      ws();
+      if (text.charCodeAt(i) !== 58) return i;
+      i++;
+      expect = 0;
+      continue;
+    }
+    if (c === 123 || c === 91) {
+      stack.push(c);
+      i++;
+      expect = c === 123 ? 2 : 1;
+      continue;
+    }
+    if (c === 34) {
+      if (!string()) return i;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      if (!number()) return i;
+    } else if (c === 116 || c === 102 || c === 110) {
+      const lit = c === 116 ? 'true' : c === 102 ? 'false' : 'null';
+      let k = 0;
+      while (k < lit.length && text[i + k] === lit[k]) k++;
+      i += k; // point at the first character that breaks the literal
+      if (k < lit.length) return i;
+    } else return i;
+    expect = 4;
   }
 }
 
