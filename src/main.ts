@@ -1,5 +1,12 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
+import { useGraphStore } from './stores/graph';
+import './styles/app.css';
 
-createApp(App).use(createPinia()).mount('#app');
+const pinia = createPinia();
+const app = createApp(App).use(pinia);
+// Open the autosaved graph (never lose work), else the lecture's standard VAE.
+const store = useGraphStore(pinia);
+if (!store.restoreAutosave()) store.loadPreset('standard-vae');
+app.mount('#app');

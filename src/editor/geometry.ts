@@ -7,7 +7,7 @@ import type { NodeCatalog } from '../graph/catalog';
 import type { Graph } from '../graph/schema';
 import { parseEndpoint } from '../graph/ports';
 
-export const NODE_WIDTH = 248;
+export const NODE_WIDTH = 216;
 export const HEADER_HEIGHT = 44;
 export const ROW_HEIGHT = 26;
 export const ROWS_PAD = 6;

@@ -48,6 +48,8 @@ export interface ApplyOptions {
   mergeKey?: string;
   /** The label shown in the history (defaults to describeCommand). */
   label?: string;
+  /** The label of the merged entry when this edit merges into the previous one. */
+  mergeLabel?: string;
 }
 
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -264,8 +266,11 @@ export const useGraphStore = defineStore('graph', () => {
     autosave();
   }
 
-  /** Parse text (a file) and open it; on failure the current graph stays and lastError says why. */
-  function openText(text: string, source = 'The file'): { ok: true } | { ok: false; error: StoreError } {
+  /**
+   * Parse text (a file) and open it; on failure the current graph stays and lastError says
+   * why. `confirm` runs only for a file that parses (e.g. "discard unsaved changes?").
+   */
+  function openText(text: string, source = 'The file', confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
     const parsed = parseGraph(text, registry);
     if (!parsed.ok) {
       const first = parsed.diagnostics[0]!;
@@ -277,6 +282,7 @@ export const useGraphStore = defineStore('graph', () => {
       lastError.value = err;
       return { ok: false, error: err };
     }
+    if (confirm && !confirm()) return { ok: false, error: null };
     loadGraph(parsed.graph);
     return { ok: true };
   }
@@ -352,10 +358,11 @@ export const useGraphStore = defineStore('graph', () => {
     if (!r.ok) return r;
     const top = undoStack.value.at(-1);
     if (opts.mergeKey && top && top.mergeKey === opts.mergeKey) {
+      const label = opts.mergeLabel ?? top.label;
       const merged: HistoryEntry = {
-        cmd: { op: 'batch', label: top.label, commands: [top.cmd, cmd] },
-        inverse: { op: 'batch', label: top.label, commands: [r.inverse, top.inverse] },
-        label: top.label,
+        cmd: { op: 'batch', label, commands: [top.cmd, cmd] },
+        inverse: { op: 'batch', label, commands: [r.inverse, top.inverse] },
+        label,
         mergeKey: opts.mergeKey,
       };
       undoStack.value = [...undoStack.value.slice(0, -1), merged];

@@ -1,0 +1,65 @@
+/**
+ * New / Open / Save / presets, with the "discard unsaved changes?" confirmation. A file that
+ * does not parse is reported (coded, in the error banner) and leaves the graph as it was.
+ */
+import { useGraphStore, PRESETS } from '../stores/graph';
+import { LIMITS } from '../graph/schema';
+
+export function useFileActions() {
+  const store = useGraphStore();
+
+  function confirmDiscard(what: string): boolean {
+    if (!store.dirty) return true;
+    return window.confirm(`"${store.graph.meta.name}" has unsaved changes. Discard them and ${what}?`);
+  }
+
+  function newGraph(): boolean {
+    if (!confirmDiscard('start a new, empty graph')) return false;
+    store.newGraph();
+    return true;
+  }
+
+  async function openFile(file: File): Promise<boolean> {
+    if (!/\.json$/i.test(file.name) && file.type !== 'application/json') {
+      store.setError('USAGE', `"${file.name}" is not a graph file: VAE Lab opens .json graphs.`);
+      return false;
+    }
+    if (file.size > LIMITS.fileBytes) {
+      store.setError('TOO_LARGE', `"${file.name}" is ${(file.size / 1048576).toFixed(1)} MB; graphs are limited to 10 MB.`);
+      return false;
+    }
+    let text: string;
+    try {
+      text = await file.text();
+    } catch (e) {
+      store.setError('FILE_NOT_FOUND', `"${file.name}" could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+    const r = store.openText(text, `"${file.name}"`, () => confirmDiscard(`open "${file.name}"`));
+    return r.ok;
+  }
+
+  function save(): void {
+    const text = store.serialize();
+    const blob = new Blob([text], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = store.fileName();
+    a.style.display = 'none';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    store.markSaved();
+  }
+
+  function loadPreset(id: string): boolean {
+    const p = PRESETS.find((x) => x.id === id);
+    if (!p) return false;
+    if (!confirmDiscard(`open the preset "${p.name}"`)) return false;
+    return store.loadPreset(id).ok;
+  }
+
+  return { newGraph, openFile, save, loadPreset, confirmDiscard, presets: PRESETS };
+}
