@@ -296,7 +296,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
   if (errors.length) return { ok: false, diagnostics: errors, warnings };
 
   // 9. lint
-  lint(graph, planNodes, evalOrder, active, outEdges, warnings);
+  lint(graph, registry, planNodes, evalOrder, active, outEdges, warnings);
 
   const plan: Plan = {
     graph,
@@ -351,6 +351,7 @@ type Range = [number, number] | null;
 
 function lint(
   graph: Graph,
+  registry: NodeRegistry,
   nodes: Map<string, PlanNode>,
   order: string[],
   active: Set<string>,
@@ -436,8 +437,8 @@ function lint(
   }
   // UNUSED_OUTPUT: outputs that reach no loss (nothing for data sources)
   for (const n of graph.nodes) {
-    const pn = nodes.get(n.id);
-    const def = pn?.def;
+    // every node, evaluable or not: an inactive node with an unwired input reaches no loss either
+    const def = nodes.get(n.id)?.def ?? registry.get(n.type);
     if (!def || def.role === 'data' || def.role === 'optimizer') continue;
     const outs = outEdges.get(n.id)!;
     if (!active.has(n.id)) {
