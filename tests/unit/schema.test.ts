@@ -71,7 +71,7 @@ describe('parseGraph: not JSON, not a graph', () => {
     expect(d.message.length).toBeLessThan(300);
   });
 
-  it('the position scan agrees with JSON.parse on 3000 mutated files: valid iff JSON.parse accepts, and at V8's position where V8 gives one', () => {
+  it('the position scan agrees with JSON.parse on 3000 mutated files: valid iff JSON.parse accepts, and at the position V8 gives where it gives one', () => {
     const base = readText(STANDARD_PATH);
     const alphabet = ['{', '}', '[', ']', ',', ':', '"', '\\', '-', '0', '1', '.', 'e', 'n', 't', ' ', '\n', 'x', '\u0001'];
     const r = rng(7);
