@@ -1,0 +1,216 @@
+/**
+ * The bench: training-step times of the contenders (bench/contenders.ts), interleaved in
+ * one process so that a slow moment of a shared machine hits them all alike, and compile
+ * times of the standard preset and of a generated 200-node graph.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { registry } from '../nodes';
+import { parseGraph, type Graph } from '../src/graph/schema';
+import { compile } from '../src/compiler/compile';
+import type { MnistRaw } from '../src/runtime/data/mnist';
+import { compiledContender, handFastContender, stockContender, STANDARD_PRESET, type Contender } from './contenders';
+
+export interface StepStats {
+  name: string;
+  /** Median ms per step over the timed steps. */
+  msPerStep: number;
+  /** 10th and 90th percentiles. */
+  p10: number;
+  p90: number;
+  steps: number;
+  /** The last timed step's loss (a sanity check: the three train the same model). */
+  lastLoss: number;
+}
+
+export interface CompileStats {
+  name: string;
+  nodes: number;
+  edges: number;
+  /** Median ms per compile() over `runs`. */
+  ms: number;
+  p90: number;
+  runs: number;
+}
+
+export interface BenchOptions {
+  /** Rounds of interleaving; each round runs `block` steps of every contender in turn. */
+  rounds?: number;
+  block?: number;
+  /** Steps per round for the stock contender (it is ~4× slower). */
+  stockBlock?: number;
+  /** Untimed steps of each contender before the rounds. */
+  warmup?: number;
+  compileRuns?: number;
+  /** Extra contenders (experiments). */
+  extra?: Array<(mnist: MnistRaw) => Contender>;
+  /** Leave the stock contender out. */
+  skipStock?: boolean;
+  onProgress?: (msg: string) => void;
+}
+
+export interface BenchResult {
+  backend: string;
+  date: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  contenders: StepStats[];
+  ratios: {
+    /** compiled / handFast ms per step (goal ≤ 1.02). */
+    compiledOverHandFast: number | null;
+    /** stock / compiled ms per step (goal ≥ 3.5). */
+    stockOverCompiled: number | null;
+  };
+  compile: CompileStats[];
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i]!;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (!n) return NaN;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Promise<StepStats[]> {
+  const rounds = opts.rounds ?? 12;
+  const block = opts.block ?? 8;
+  const stockBlock = opts.stockBlock ?? 3;
+  const warmup = opts.warmup ?? 3;
+  const makers: Array<(m: MnistRaw) => Contender> = [];
+  if (!opts.skipStock) makers.push(stockContender);
+  makers.push(handFastContender, compiledContender, ...(opts.extra ?? []));
+  const contenders = makers.map((make) => make(mnist));
+  const times = contenders.map(() => [] as number[]);
+  const next = contenders.map(() => 1);
+  const last = contenders.map(() => NaN);
+  try {
+    for (let i = 0; i < contenders.length; i++) {
+      for (let k = 0; k < warmup; k++) last[i] = contenders[i]!.step(next[i]!++);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < contenders.length; i++) {
+        const c = contenders[i]!;
+        const n = c.name === 'stock' ? stockBlock : block;
+        for (let k = 0; k < n; k++) {
+          const t0 = performance.now();
+          last[i] = c.step(next[i]!++);
+          times[i]!.push(performance.now() - t0);
+        }
+      }
+      opts.onProgress?.(`round ${r + 1}/${rounds}`);
+      // Let the event loop breathe (progress output, signals).
+      await new Promise((res) => setTimeout(res, 0));
+    }
+  } finally {
+    for (const c of contenders) c.dispose();
+  }
+  return contenders.map((c, i) => {
+    const s = [...times[i]!].sort((a, b) => a - b);
+    return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), steps: s.length, lastLoss: last[i]! };
+  });
+}
+
+/** A valid graph of about `n` nodes: a long chain of dense layers into a hand-wired VAE. */
+export function generatedGraph(n: number): Graph {
+  const nodes: Graph['nodes'] = [];
+  const edges: Graph['edges'] = [];
+  const fixed = 14; // data, heads (2), noise, scale, exp, mul, add, decoder, recon, kl, beta, opt, final trunk layer
+  const trunk = Math.max(1, n - fixed);
+  nodes.push({ id: 'data', type: 'data.mnist', params: {} });
+  let prev = 'data.x';
+  for (let i = 0; i < trunk; i++) {
+    nodes.push({ id: `h${i}`, type: 'layer.dense', params: { units: 32, activation: i % 2 ? 'tanh' : 'relu' } });
+    edges.push({ from: prev, to: `h${i}.x` });
+    prev = `h${i}.y`;
+  }
+  nodes.push({ id: 'top', type: 'layer.dense', params: { units: 64, activation: 'relu' } });
+  edges.push({ from: prev, to: 'top.x' });
+  nodes.push({ id: 'mu', type: 'layer.dense', params: { units: 8 } }, { id: 'logvar', type: 'layer.dense', params: { units: 8 } });
+  edges.push({ from: 'top.y', to: 'mu.x' }, { from: 'top.y', to: 'logvar.x' });
+  nodes.push(
+    { id: 'eps', type: 'op.noise', params: {} },
+    { id: 'half', type: 'op.scale', params: { factor: 0.5 } },
+    { id: 'std', type: 'op.exp', params: {} },
+    { id: 'epsStd', type: 'op.mul', params: {} },
+    { id: 'z', type: 'op.add', params: {} },
+    { id: 'dec', type: 'vae.decoder', params: { hidden: [64] } },
+    { id: 'recon', type: 'loss.reconstruction', params: {} },
+    { id: 'kl', type: 'loss.kl', params: {} },
+    { id: 'beta', type: 'loss.beta', params: {} },
+    { id: 'opt', type: 'train.optimizer', params: {} },
+  );
+  edges.push(
+    { from: 'mu.y', to: 'eps.like' },
+    { from: 'logvar.y', to: 'half.x' },
+    { from: 'half.y', to: 'std.x' },
+    { from: 'eps.eps', to: 'epsStd.a' },
+    { from: 'std.y', to: 'epsStd.b' },
+    { from: 'mu.y', to: 'z.a' },
+    { from: 'epsStd.y', to: 'z.b' },
+    { from: 'z.y', to: 'dec.z' },
+    { from: 'dec.xHat', to: 'recon.xHat' },
+    { from: 'data.x', to: 'recon.x' },
+    { from: 'mu.y', to: 'kl.mu' },
+    { from: 'logvar.y', to: 'kl.logvar' },
+    { from: 'kl.kl', to: 'beta.kl' },
+    { from: 'recon.nll', to: 'opt.loss' },
+    { from: 'beta.kl', to: 'opt.loss' },
+  );
+  return { format: 'vae-lab/graph', version: 1, meta: { name: `generated ${nodes.length} nodes` }, nodes, edges, training: { seed: 1 } };
+}
+
+function timeCompile(name: string, graph: Graph, runs: number): CompileStats {
+  const first = compile(graph, registry);
+  if (!first.ok) throw new Error(`bench: ${name} does not compile: ${first.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    compile(graph, registry);
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return { name, nodes: graph.nodes.length, edges: graph.edges.length, ms: median(ts), p90: quantile(ts, 0.9), runs };
+}
+
+export function runCompileBench(runs = 200): CompileStats[] {
+  const parsed = parseGraph(readFileSync(STANDARD_PRESET, 'utf8'), registry);
+  if (!parsed.ok) throw new Error('bench: the standard preset does not parse');
+  const big = generatedGraph(200);
+  return [timeCompile('standard-vae', parsed.graph, runs), timeCompile('generated-200', big, Math.max(20, Math.round(runs / 4)))];
+}
+
+export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promise<BenchResult> {
+  const os = await import('node:os');
+  const compileStats = runCompileBench(opts.compileRuns ?? 200);
+  const contenders = await runStepBench(mnist, opts);
+  const get = (n: string) => contenders.find((c) => c.name === n)?.msPerStep;
+  const stock = get('stock');
+  const handFast = get('handFast');
+  const compiled = get('compiled');
+  const cpus = os.cpus();
+  return {
+    backend: tf.getBackend(),
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    contenders,
+    ratios: {
+      compiledOverHandFast: compiled && handFast ? round(compiled / handFast, 3) : null,
+      stockOverCompiled: stock && compiled ? round(stock / compiled, 2) : null,
+    },
+    compile: compileStats,
+  };
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}

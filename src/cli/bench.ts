@@ -1,0 +1,52 @@
+/**
+ * `vae-lab bench` (`npm run bench`): the compiled standard preset against hand-written tfjs
+ * loops, one process, contenders interleaved (bench/run.ts); compile() timings. Prints a
+ * table (or one JSON line with --json) and writes bench/results.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { useBackend, type BackendName } from '../runtime/backends';
+import { loadMnistNode } from '../runtime/data/mnist-node';
+import { runBench, type BenchResult } from '../../bench/run';
+import type { ParsedArgs } from './args';
+import type { Output } from './output';
+
+export const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+
+const GOALS = { compiledOverHandFast: 1.02, stockOverCompiled: 3.5, standardCompileMs: 20, generatedCompileMs: 50 };
+
+export async function benchCommand(args: ParsedArgs, out: Output): Promise<number> {
+  const f = args.flags;
+  const backend = (f.backend as BackendName | undefined) ?? 'wasm';
+  await useBackend(backend);
+  const mnist = await loadMnistNode();
+  out.note(`Benchmarking on ${backend} (contenders interleaved; this takes a minute)…`);
+  const result = await runBench(mnist, {
+    rounds: f.rounds as number | undefined,
+    block: f.block as number | undefined,
+    onProgress: (msg) => out.progress(`bench: ${msg}`),
+  });
+  out.clearBar();
+  const target = f['no-write'] ? null : ((f.out as string | undefined) ?? DEFAULT_RESULTS);
+  const record = { ...result, goals: GOALS };
+  if (target) await writeFile(target, `${JSON.stringify(record, null, 2)}\n`);
+  if (out.json) out.raw(record);
+  else printTable(out, result, target);
+  return 0;
+}
+
+function printTable(out: Output, r: BenchResult, target: string | null): void {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (x: number, d = 1) => x.toFixed(d).padStart(8);
+  out.line(`Training step, standard VAE (784-400-20-400-784, batch 128, Adam), ${r.backend}, Node ${r.node}, ${r.cpus} × ${r.cpuModel}`);
+  out.line(`${pad('contender', 12)}${'ms/step'.padStart(8)}${'p10'.padStart(8)}${'p90'.padStart(8)}${'steps'.padStart(7)}  last loss`);
+  for (const c of r.contenders) out.line(`${pad(c.name, 12)}${num(c.msPerStep)}${num(c.p10)}${num(c.p90)}${String(c.steps).padStart(7)}  ${c.lastLoss.toFixed(2)}`);
+  const { compiledOverHandFast: a, stockOverCompiled: b } = r.ratios;
+  out.line('');
+  out.line(`compiled / handFast = ${a ?? '–'}   (goal ≤ ${GOALS.compiledOverHandFast})${a !== null && a <= GOALS.compiledOverHandFast ? '  met' : '  NOT met'}`);
+  out.line(`stock / compiled    = ${b ?? '–'}   (goal ≥ ${GOALS.stockOverCompiled})${b !== null && b >= GOALS.stockOverCompiled ? '  met' : '  NOT met'}`);
+  out.line('');
+  out.line(`${pad('compile()', 16)}${'nodes'.padStart(6)}${'edges'.padStart(6)}${'median ms'.padStart(11)}${'p90 ms'.padStart(9)}${'runs'.padStart(6)}`);
+  for (const c of r.compile) out.line(`${pad(c.name, 16)}${String(c.nodes).padStart(6)}${String(c.edges).padStart(6)}${num(c.ms, 2).padStart(11)}${num(c.p90, 2).padStart(9)}${String(c.runs).padStart(6)}`);
+  if (target) out.line(`\nwritten to ${target}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * The commands the CLI knows (specs only: pure, no tfjs), and their help.
+ */
+import type { CommandSpec } from './args';
+
+const json = { kind: 'switch', help: 'print only JSON lines on stdout (one event per line)' } as const;
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'check',
+    summary: 'validate and compile a graph file; prints its lint warnings and its size.',
+    positionals: ['graph.json'],
+    flags: { json },
+  },
+  {
+    name: 'train',
+    summary: 'train a graph on MNIST in Node (neither --steps nor --epochs: one epoch); evaluates the held-out −ELBO after every epoch and after the last step.',
+    positionals: ['graph.json'],
+    flags: {
+      steps: { kind: 'int', min: 1, max: 10_000_000, meta: 'N', help: 'train N steps (batches)' },
+      epochs: { kind: 'int', min: 1, max: 100_000, meta: 'N', help: 'train N epochs' },
+      seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, meta: 'S', help: "override the file's training.seed" },
+      backend: { kind: 'choice', choices: ['wasm', 'cpu'], help: 'tfjs backend (default wasm)' },
+      'log-every': { kind: 'int', min: 1, max: 10_000_000, meta: 'N', help: 'print a step every N steps (default 10; the last step always)' },
+      json,
+      out: { kind: 'string', meta: 'DIR', help: 'save the trained weights (model.json + group1-shard1of1.bin) and graph.json in DIR' },
+    },
+  },
+  {
+    name: 'bench',
+    summary: 'time the compiled standard preset against hand-written tfjs loops (wasm), and compile(); writes bench/results.json.',
+    positionals: [],
+    flags: {
+      json,
+      rounds: { kind: 'int', min: 1, max: 1000, meta: 'N', help: 'rounds of interleaved steps (default 12)' },
+      block: { kind: 'int', min: 1, max: 1000, meta: 'N', help: 'steps of each fast contender per round (default 8; stock: 3)' },
+      backend: { kind: 'choice', choices: ['wasm', 'cpu'], help: 'tfjs backend (default wasm)' },
+      out: { kind: 'string', meta: 'FILE', help: 'where to write the results (default bench/results.json)' },
+      'no-write': { kind: 'switch', help: 'do not write a results file' },
+    },
+  },
+  {
+    name: 'help',
+    summary: 'print this help.',
+    positionals: [],
+    flags: {},
+  },
+];

@@ -1,0 +1,40 @@
+/**
+ * Read a graph file, parse it and compile it: a plan or diagnostics, never an exception
+ * for anything about the file.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { error, type Diagnostic } from '../graph/diagnostics';
+import { LIMITS, parseGraph, type Graph } from '../graph/schema';
+import { compile, type Plan } from '../compiler/compile';
+import { registry } from '../../nodes';
+
+export type LoadResult =
+  | { ok: true; graph: Graph; plan: Plan; warnings: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[]; warnings: Diagnostic[] };
+
+export async function readGraphText(path: string): Promise<{ ok: true; text: string } | { ok: false; diagnostic: Diagnostic }> {
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) return { ok: false, diagnostic: error('FILE_NOT_FOUND', `${path} is a directory, not a graph file.`) };
+    if (s.size > LIMITS.fileBytes) {
+      return { ok: false, diagnostic: error('TOO_LARGE', `${path} is ${(s.size / 1048576).toFixed(1)} MB; graphs are limited to 10 MB.`) };
+    }
+    return { ok: true, text: await readFile(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    return { ok: false, diagnostic: error('FILE_NOT_FOUND', `Cannot read ${path}: ${why}.`, { fix: code === 'ENOENT' ? 'Check the path (presets live in presets/).' : undefined }) };
+  }
+}
+
+export async function loadGraph(path: string, opts: { seed?: number } = {}): Promise<LoadResult> {
+  const read = await readGraphText(path);
+  if (!read.ok) return { ok: false, diagnostics: [read.diagnostic], warnings: [] };
+  const parsed = parseGraph(read.text, registry);
+  if (!parsed.ok) return { ok: false, diagnostics: parsed.diagnostics, warnings: [] };
+  const graph = parsed.graph;
+  if (opts.seed !== undefined) graph.training = { ...(graph.training ?? {}), seed: opts.seed };
+  const compiled = compile(graph, registry);
+  if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics, warnings: compiled.warnings };
+  return { ok: true, graph, plan: compiled.plan, warnings: compiled.warnings };
+}
