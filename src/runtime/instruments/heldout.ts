@@ -1,0 +1,29 @@
+/**
+ * The held-out set exactly as Trainer.evaluate() feeds it (same images, same binarization),
+ * in chunks so memory stays bounded.
+ */
+import type { DataFeed } from '../../../nodes/types';
+import type { Trainer } from '../trainer';
+
+export interface HeldOutChunk {
+  index: number;
+  /** First and one-past-last held-out example. */
+  start: number;
+  end: number;
+  feed: DataFeed;
+}
+
+export function* heldOutChunks(trainer: Trainer, chunkSize: number): Generator<HeldOutChunk> {
+  const ds = trainer.dataset;
+  const n = ds.heldOutCount;
+  const size = Math.max(1, Math.floor(chunkSize));
+  for (let a = 0, index = 0; a < n; a += size, index++) {
+    const b = Math.min(n, a + size);
+    const indices = ds.heldOutIndices.subarray(a, b);
+    // Trainer.feedFor is the one place that knows how a data node's held-out images are made
+    // (thresholded, scaled, "sample" binarized once per node); reuse it rather than copy it.
+    // Element access keeps it type-checked. Math.random is only used for training batches.
+    const feed = trainer['feedFor'](indices, () => Math.random, [a, b]);
+    yield { index, start: a, end: b, feed };
+  }
+}
