@@ -4,6 +4,7 @@
  */
 import { freshNodeId } from '../graph/commands';
 import type { Graph } from '../graph/schema';
+import type { NodeTypeInfo } from '../graph/catalog';
 
 const STEMS: Record<string, string> = {
   'data.mnist': 'data',
@@ -36,4 +37,35 @@ export function newNodeId(graph: Graph, type: string): string {
 export function copyNodeId(graph: Graph, id: string): string {
   const stem = id.replace(/\d+$/, '') || id;
   return freshNodeId(graph, stem);
+}
+
+/**
+ * Params for a new node: the schema's defaults, plus a starting value for a param that has
+ * none (layer.dense `units`: 64), so that adding any node from the palette succeeds.
+ */
+export function initialParams(info: NodeTypeInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const shape = info.params.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+  for (const c of info.controls) {
+    const field = shape[c.param];
+    if (!field || field.safeParse(undefined).success) continue;
+    switch (c.kind) {
+      case 'number':
+        out[c.param] = c.integer ? Math.max(c.min ?? 1, Math.min(c.max ?? 64, 64)) : Math.max(c.min ?? 0, Math.min(c.max ?? 1, 1));
+        break;
+      case 'intList':
+        out[c.param] = [];
+        break;
+      case 'autoOrInt':
+        out[c.param] = 'auto';
+        break;
+      case 'select':
+        out[c.param] = c.options[0];
+        break;
+      case 'boolean':
+        out[c.param] = false;
+        break;
+    }
+  }
+  return out;
 }

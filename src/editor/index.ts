@@ -100,12 +100,13 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       customize: {
         node: () => NodeView,
         socket: () => SocketView,
-        connection: () => ConnectionView,
+        // the pseudo-connection that follows the pointer while wiring is not a graph edge
+        connection: (data) => ((data.payload as { isPseudo?: boolean }).isPseudo ? VuePresets.classic.Connection : ConnectionView),
       },
     }),
   );
   render.addPreset(VuePresets.contextMenu.setup({ delay: 300 }) as never);
-  render.addPreset(VuePresets.minimap.setup({ size: 150 }) as never);
+  render.addPreset(VuePresets.minimap.setup({ size: 100 }) as never);
 
   editor.use(area);
   area.use(connection);
@@ -269,14 +270,19 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
         canMakeConnection(initial, socket) {
           const st = sourceTarget(initial, socket);
           if (!st) {
+            // Releasing on the socket it started from keeps the wire for click-to-connect.
             const same = initial.nodeId === socket.nodeId && initial.key === socket.key && initial.side === socket.side;
-            if (!same) hint('Wire an output (right side) to an input (left side).', 'error', 2500);
+            if (!same) {
+              hint('Wire an output (right side) to an input (left side).', 'error', 2500);
+              refuse();
+            }
             return false;
           }
           const r = store.checkConnect(st.from, st.to);
           if (!r.ok) {
             hint(r.reason, 'error', 4000);
             lastRefusal = { from: st.from, to: st.to, code: r.code, reason: r.reason };
+            refuse();
             return false;
           }
           lastAccepted = { from: st.from, to: st.to, warning: r.semantic ? (r.warning ?? null) : null };
@@ -299,6 +305,12 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       }),
   );
   let lastRefusal: { from: string; to: string; code: string; reason: string } | null = null;
+  /** A refused wire is dropped (not left hanging on the pointer for a click-to-connect). */
+  function refuse(): void {
+    setTimeout(() => {
+      if (!destroyed) connection.drop();
+    }, 0);
+  }
   let lastAccepted: { from: string; to: string; warning: string | null } | null = null;
 
   connection.addPipe((ctx) => {
@@ -317,14 +329,22 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     return ctx;
   });
 
+  /** Wires a gesture is removing right now (Rete removes them itself; the sync must not race it). */
+  const gestureRemovals = new Set<string>();
+
   editor.addPipe((ctx) => {
+    if (ctx.type === 'connectionremoved') gestureRemovals.delete(ctx.data.id);
     if (ctx.type === 'connectionremove') {
       const c = ctx.data as ViewConnection;
       if (!c.syncing) {
+        gestureRemovals.add(c.id);
         // A gesture: the classic flow pulls a wire off an input it was picked from.
         const key = picked?.gesture;
         const r = store.apply({ op: 'disconnect', from: c.from, to: c.to }, key ? { mergeKey: key, label: `Disconnect ${c.from} → ${c.to}` } : {});
-        if (!r.ok) return undefined;
+        if (!r.ok) {
+          gestureRemovals.delete(c.id);
+          return undefined;
+        }
       }
     }
     return ctx;
@@ -384,6 +404,11 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       }
       case 'zoom': {
         if (ctx.data.zoom < 0.12 || ctx.data.zoom > 3) return undefined;
+        break;
+      }
+      case 'zoomed':
+      case 'translated': {
+        if (fitting === 0) fitted = false;
         break;
       }
       case 'contextmenu': {
@@ -475,6 +500,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     const wantNodes = new Map(g.nodes.map((n) => [n.id, n]));
     const wantEdges = new Map(g.edges.map((e) => [edgeId(e.from, e.to), e]));
     for (const c of editor.getConnections()) {
+      if (gestureRemovals.has(c.id) || c.syncing) continue;
       const stale = !wantEdges.has(c.id) || wantNodes.get(c.source)?.type !== editor.getNode(c.source)?.type || wantNodes.get(c.target)?.type !== editor.getNode(c.target)?.type;
       if (stale) {
         c.syncing = true;
@@ -521,7 +547,28 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
 
   // ------------------------------------------------------------------ view operations
 
+  /** True while the view shows the fitted graph (no pan or zoom since): it refits on resize. */
+  let fitted = true;
+  let fitting = 0;
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  const resizeObserver = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => {
+    if (!fitted) return;
+    if (resizeTimer) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => void zoomToFit(), 60);
+  }) : null;
+  resizeObserver?.observe(el);
+
   async function zoomToFit(): Promise<void> {
+    fitting++;
+    try {
+      await fitNow();
+    } finally {
+      fitting--;
+      fitted = true;
+    }
+  }
+
+  async function fitNow(): Promise<void> {
     await chain;
     const nodes = editor.getNodes();
     if (!nodes.length) {
@@ -661,6 +708,8 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       el.removeEventListener('pointerdown', onPointerDownCapture, { capture: true });
       window.removeEventListener('pointerup', onPointerUpWindow);
       if (hintTimer) clearTimeout(hintTimer);
+      if (resizeTimer) clearTimeout(resizeTimer);
+      resizeObserver?.disconnect();
       area.destroy();
       container.remove();
       apps.clear();

@@ -22,7 +22,7 @@ import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
 import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../editor/analysis';
 import { defaultPositions } from '../editor/geometry';
-import { copyNodeId, newNodeId } from '../editor/ids';
+import { copyNodeId, initialParams, newNodeId } from '../editor/ids';
 
 export interface HistoryEntry {
   cmd: Command;
@@ -416,7 +416,9 @@ export const useGraphStore = defineStore('graph', () => {
     const id = newNodeId(graph.value, type);
     const node: { id: string; type: string; position?: { x: number; y: number }; params?: Record<string, unknown> } = { id, type };
     if (position) node.position = { x: Math.round(position.x), y: Math.round(position.y) };
-    if (params) node.params = params;
+    const info = registry.get(type);
+    const start = info ? initialParams(info) : {};
+    if (params || Object.keys(start).length) node.params = { ...start, ...(params ?? {}) };
     const r = apply({ op: 'addNode', node }, { label: `Add ${id}` });
     if (!r.ok) {
       lastError.value = { code: r.diagnostic.code, message: r.diagnostic.message, details: [r.diagnostic] };

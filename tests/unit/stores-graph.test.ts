@@ -290,3 +290,17 @@ describe('graph store', () => {
     expect(r.outShapes.data!.x).toEqual(['B', 784]);
   });
 });
+
+describe('adding nodes', () => {
+  it('adds every node type of the registry from the palette with working params', () => {
+    const store = fresh();
+    store.newGraph();
+    for (const type of registry.types()) {
+      const id = store.addNode(type, { x: 0, y: 0 });
+      expect(id, type).not.toBeNull();
+      expect(store.graph.nodes.find((n) => n.id === id)!.type).toBe(type);
+    }
+    expect(store.graph.nodes.find((n) => n.type === 'layer.dense')!.params.units).toBe(64);
+    expect(store.lastError).toBeNull();
+  });
+});
