@@ -4,6 +4,7 @@
  * units, the posterior-collapse alarm, and the IWAE log-likelihood against the ELBO.
  */
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -322,4 +323,64 @@ describe('runCompare (the compare command, in process)', () => {
     expect(code).toBe(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'error', code: 'MISSING_INPUT', node: 'enc', port: 'x' });
   });
+});
+
+// The spawned command line, once src/cli/main.ts dispatches compare and train takes --iwae.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const readSource = (rel: string) => (existsSync(join(ROOT, rel)) ? readFileSync(join(ROOT, rel), 'utf8') : '');
+const HAS_COMPARE = readSource('src/cli/main.ts').includes('runCompare');
+const HAS_IWAE = readSource('src/cli/commands.ts').includes('iwae');
+
+function spawnCli(args: string[]): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vae-lab.mjs'), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), LONG);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, lines: stdout.split('\n').filter((l) => l !== ''), stderr });
+    });
+  });
+}
+
+describe.skipIf(!HAS_COMPARE)('vae-lab compare (spawned)', () => {
+  it('prints only one JSON event on stdout and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vae-compare-cli-'));
+    try {
+      const kl = join(dir, 'kl-mean.json');
+      writeFileSync(kl, serializeGraph(edit(standardVae(), [{ op: 'setParam', node: 'kl', param: 'reduction', value: 'mean' }]), registry));
+      const r = await spawnCli(['compare', kl, join(ROOT, 'presets', 'standard-vae.json'), '--steps', '2', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.lines).toHaveLength(1);
+      expect(JSON.parse(r.lines[0]!)).toMatchObject({ event: 'diverged', step: 1, node: 'kl', port: 'kl' });
+      const bad = await spawnCli(['compare', kl, '--json']);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.lines[0]!)).toMatchObject({ event: 'error', code: 'USAGE' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, LONG);
+});
+
+describe.skipIf(!HAS_IWAE)('vae-lab train --iwae K (spawned)', () => {
+  it('adds nll, activeUnits and klPerDim (summing to kl) to every eval event', async () => {
+    const r = await spawnCli(['train', join(ROOT, 'presets', 'standard-vae.json'), '--steps', '20', '--iwae', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const evals = events.filter((e) => e.event === 'eval');
+    expect(evals.length).toBeGreaterThanOrEqual(1);
+    for (const e of evals) {
+      const klPerDim = e.klPerDim as number[];
+      expect(klPerDim).toHaveLength(20);
+      expect(Math.abs(klPerDim.reduce((a, b) => a + b, 0) - (e.kl as number))).toBeLessThan(1e-3 * Math.max(1, e.kl as number));
+      expect(Number.isInteger(e.activeUnits)).toBe(true);
+      expect(e.nll as number).toBeLessThan((e.heldOutLoss as number) + 1.5);
+    }
+    const done = events.find((e) => e.event === 'done') as { numTensors: { afterFirstStep: number; end: number } };
+    expect(done.numTensors.end).toBe(done.numTensors.afterFirstStep);
+  }, LONG);
 });
