@@ -63,6 +63,24 @@ export function seriesCsv(s: Series): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A few words for the node's breakpoint label (the banner has the full message). */
+export function shortReason(d: DiagnosticShape): string {
+  const at = d.step !== undefined ? ` at step ${d.step}` : '';
+  switch (d.code) {
+    case 'NON_FINITE': {
+      const m = /(\d+) NaN, (\d+) ±Infinity/.exec(d.message);
+      const what = m ? (Number(m[2]) > 0 && Number(m[1]) === 0 ? 'Infinity' : Number(m[1]) > 0 && Number(m[2]) === 0 ? 'NaN' : 'NaN/Infinity') : 'NaN/Infinity';
+      return `${what} first appears here${at}`;
+    }
+    case 'KL_NEGATIVE':
+      return `KL < 0${at}`;
+    case 'LOSS_JUMP':
+      return `loss jumped${at}`;
+    default:
+      return `${d.code}${at}`;
+  }
+}
+
 function median(xs: number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -128,7 +146,7 @@ export const useTrainingStore = defineStore('training', () => {
   /** The graph document that the worker trains (for "graph untouched" after a crash). */
   let sentDocument = -1;
   let syncPending = false;
-  let wantRunAfterReady = false;
+  let fellBack = false;
 
   const canTrain = computed(() => graphStore.canTrain);
   const blockedReason = computed(() => (graphStore.canTrain ? null : graphStore.blockingReason));
@@ -317,7 +335,9 @@ export const useTrainingStore = defineStore('training', () => {
         phase.value = 'ready';
         busy.value = false;
         activeBackend.value = ev.backend;
-        if (ev.backend !== backend.value) backend.value = ev.backend;
+        // The user's choice stands, unless the worker had to fall back (no WebGL).
+        if (fellBack && ev.backend !== backend.value) backend.value = ev.backend;
+        fellBack = false;
         renderer.value = ev.renderer;
         stepsPerEpoch.value = ev.stepsPerEpoch;
         parameters.value = ev.parameters;
@@ -326,10 +346,6 @@ export const useTrainingStore = defineStore('training', () => {
         numTensors.value = ev.numTensors;
         step.value = ev.step;
         needsReset.value = null;
-        if (wantRunAfterReady) {
-          wantRunAfterReady = false;
-          run();
-        }
         return;
       case 'stepped': {
         const m = ev.metrics;
@@ -374,7 +390,7 @@ export const useTrainingStore = defineStore('training', () => {
         return;
       case 'breakpoint':
         breakpoint.value = { ...ev.diagnostic, loss: ev.loss };
-        if (ev.diagnostic.node) overlay.highlight = { node: ev.diagnostic.node, port: ev.diagnostic.port, reason: `${ev.diagnostic.code}: ${ev.diagnostic.message}` };
+        if (ev.diagnostic.node) overlay.highlight = { node: ev.diagnostic.node, port: ev.diagnostic.port, reason: shortReason(ev.diagnostic) };
         return;
       case 'state':
         if (ev.running) {
@@ -412,6 +428,7 @@ export const useTrainingStore = defineStore('training', () => {
           phase.value = 'crashed';
           busy.value = false;
         } else {
+          if (ev.code === 'BACKEND_FAILED') fellBack = true;
           lastNotice.value = { code: ev.code, message: ev.message };
           busy.value = false;
           if (phase.value === 'starting') phase.value = 'ready';

@@ -104,6 +104,8 @@ export class TrainingSession {
   private lastStatsAt = -Infinity;
   private fixedZ: { dim: number; seed: number; data: Float32Array } | null = null;
   private skipJumpOnce = false;
+  /** init / reset / setBackend requests waiting in the queue. */
+  private queuedRebuilds = 0;
   private fatal = false;
   private advised = false;
   private backendMs: number[] = [];
@@ -131,6 +133,8 @@ export class TrainingSession {
       return Promise.resolve();
     }
     const req = parsed.value;
+    const rebuilds = req.type === 'init' || req.type === 'reset' || req.type === 'setBackend';
+    if (rebuilds) this.queuedRebuilds++;
     // Pause acts at once: the step in flight finishes, the next one does not start.
     if (req.type === 'pause') {
       const was = this.running;
@@ -139,7 +143,10 @@ export class TrainingSession {
         if (was) this.afterStop('pause');
       });
     }
-    return this.enqueue(() => this.dispatch(req));
+    return this.enqueue(() => {
+      if (rebuilds) this.queuedRebuilds--;
+      return this.dispatch(req);
+    });
   }
 
   /** The worker lost its WebGL context (or crashed): nothing more can be trained here. */
@@ -199,11 +206,21 @@ export class TrainingSession {
         if (req.seed !== undefined) this.seed = req.seed;
         await this.rebuild(this.pending ?? this.graph);
         return;
-      case 'setBackend':
+      case 'setBackend': {
         this.running = false;
-        await this.switchBackend(req.backend);
+        const previous = this.backend;
+        try {
+          await this.switchBackend(req.backend);
+        } catch (err) {
+          // Say so, then go back to the backend that worked, so training can go on there.
+          this.report(err);
+          await this.switchBackend(previous);
+          if (this.graph || this.pending) await this.rebuild(this.pending ?? this.graph);
+          return;
+        }
         if (this.graph || this.pending) await this.rebuild(this.pending ?? this.graph);
         return;
+      }
       case 'updateGraph':
         return this.updateGraph(req.graph);
       case 'probe':
@@ -329,6 +346,8 @@ export class TrainingSession {
     this.stale = false;
     this.skipJumpOnce = false;
     this.lastStatsAt = -Infinity;
+    // Skip the warm-up when another rebuild is already queued (e.g. a backend picked during start-up).
+    if (this.backend === 'webgl' && this.queuedRebuilds === 0) this.warmUp(plan);
     const dec = this.findDecoder(plan);
     this.post({
       type: 'ready',
@@ -344,7 +363,28 @@ export class TrainingSession {
       numTensors: tf.memory().numTensors,
     });
     // The grids at step 0: what the untrained model does.
-    this.postImages();
+    if (this.queuedRebuilds === 0) this.postImages();
+  }
+
+  /**
+   * WebGL compiles a shader program the first time each op runs, which makes the first step
+   * take seconds on a software renderer. Run one throwaway step of the same plan now (the
+   * programs are cached by op and shape), so that Run answers with a step at once.
+   */
+  private warmUp(plan: Plan): void {
+    let temp: Trainer | null = null;
+    try {
+      temp = createTrainer(plan, { mnist: this.mnist!, seed: this.seed, breakOnKlNegative: false });
+      const r = temp.step({ capture: true });
+      if (r.ok && r.captured) {
+        this.portStats(r.captured);
+        disposeCaptured(r.captured);
+      }
+    } catch {
+      // a warm-up failure shows up again (and is reported) on the real step
+    } finally {
+      temp?.dispose();
+    }
   }
 
   private nodeInfo(plan: Plan): NodeInfo[] {
@@ -572,8 +612,7 @@ export class TrainingSession {
   }
 
   /** Mean, std and non-finite count of every captured output, in one read. */
-  private portStats(): Record<string, PortStat> | undefined {
-    const c = this.captured;
+  private portStats(c: Captured | undefined = this.captured): Record<string, PortStat> | undefined {
     if (!c) return undefined;
     const keys: string[] = [];
     const shapes: number[][] = [];

@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * Browser benchmark (not a test): `npm run bench:browser [-- --steps N --backends webgl,wasm]`.
+ *
+ * Builds the app, serves it with `vite preview` on 127.0.0.1, drives Debian's Chromium
+ * (playwright-core) and, for each backend:
+ *   - long tasks: every main-thread task over 50 ms while training runs (PerformanceObserver 'longtask');
+ *   - time from pressing Run to the first finished step (measured inside the page);
+ *   - tf.memory().numTensors in the worker, sampled while running (flat = no leak);
+ *   - ms per step (the trainer's own per-step wall time, median over steps 2…N) and steps per second.
+ * Writes bench/browser-results.json and prints a summary.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+const CHROMIUM = '/usr/bin/chromium';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const STEPS = Number(arg('steps', '1000'));
+const BACKENDS = arg('backends', 'webgl,wasm').split(',');
+const OUT = resolve(root, arg('out', 'bench/browser-results.json'));
+const STEP_TIMEOUT_MS = Number(arg('timeout-min', '20')) * 60_000;
+
+function env() {
+  const e = { ...process.env };
+  delete e.NODE_ENV;
+  delete e.VITEST;
+  return e;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitHttp(url, child, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no answer from ${url}`);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+};
+const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+/** Runs in the page before the app: records long tasks and when the step counter first moves. */
+function pageProbe() {
+  window.__bench = { longtasks: [], firstStepAt: null, runClickAt: null };
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__bench.longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    window.__bench.noLongtaskApi = true;
+  }
+  // Long animation frames say which scripts made a frame long (diagnosis only).
+  window.__bench.loaf = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration <= 50) continue;
+        window.__bench.loaf.push({
+          start: e.startTime,
+          duration: e.duration,
+          blocking: e.blockingDuration,
+          scripts: (e.scripts ?? []).map((x) => ({ invoker: x.invoker, fn: x.sourceFunctionName, src: (x.sourceURL ?? '').replace(/^.*\//, ''), ms: Math.round(x.duration) })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    // not supported
+  }
+}
+
+async function benchBackend(browser, url, backend) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.addInitScript(pageProbe);
+  await page.goto(url, { waitUntil: 'load' });
+  page.on('dialog', (d) => void d.accept());
+  await page.getByTestId('preset-menu').selectOption('standard-vae');
+  await page.getByTestId('backend-select').selectOption(backend);
+  const tReady = Date.now();
+  await page.waitForFunction(
+    (b) => {
+      const p = document.querySelector('[data-testid=training-panel]');
+      const s = document.querySelector('[data-testid=train-run]');
+      return p?.dataset.backend === b && p?.dataset.phase === 'ready' && s && !s.disabled;
+    },
+    backend,
+    { timeout: 120_000 },
+  );
+  const readyMs = Date.now() - tReady;
+  const renderer = await page.evaluate(() => document.querySelector('[data-testid=renderer]')?.getAttribute('title') ?? null);
+
+  // Press Run; note when the step counter first shows 1 (inside the page, so no polling delay).
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=metric-step]');
+    const mo = new MutationObserver(() => {
+      if (window.__bench.firstStepAt === null && Number(el.textContent) >= 1) {
+        window.__bench.firstStepAt = performance.now();
+        mo.disconnect();
+      }
+    });
+    mo.observe(el, { childList: true, characterData: true, subtree: true });
+    window.__bench.runClickAt = performance.now();
+    document.querySelector('[data-testid=train-run]').click();
+  });
+
+  const samples = [];
+  const t0 = Date.now();
+  let step = 0;
+  while (step < STEPS) {
+    if (Date.now() - t0 > STEP_TIMEOUT_MS) break;
+    await page.waitForTimeout(1000);
+    const s = await page.evaluate(() => ({
+      step: Number(document.querySelector('[data-testid=metric-step]')?.textContent),
+      tensors: Number(document.querySelector('[data-testid=metric-tensors]')?.textContent),
+      phase: document.querySelector('[data-testid=training-panel]')?.dataset.phase,
+    }));
+    step = s.step;
+    samples.push({ t: Date.now() - t0, step: s.step, numTensors: s.tensors });
+    if (s.phase !== 'running' && s.step > 0) break; // stopped by itself (breakpoint, error)
+  }
+  const runWallMs = Date.now() - t0;
+  await page.getByTestId('train-pause').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=training-panel]')?.dataset.phase === 'ready', null, { timeout: 60_000 });
+  const bench = await page.evaluate(() => window.__bench);
+  const finalStep = Number(await page.getByTestId('metric-step').textContent());
+  const finalTensors = Number(await page.getByTestId('metric-tensors').textContent());
+  const advice = (await page.getByTestId('backend-advice').count()) ? ((await page.getByTestId('backend-advice').textContent()) ?? '').trim().replace(/\s+/g, ' ') : null;
+  const shot = join(root, 'test-results', `bench-browser-${backend}.png`);
+  await page.screenshot({ path: shot });
+
+  // Per-step ms from the app's own CSV export.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csvPath = await download.path();
+  const rows = readFileSync(csvPath, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const ms = rows.map((r) => Number(r[6])).filter(Number.isFinite);
+  const heldOut = rows.filter((r) => r[7] !== '').map((r) => ({ step: Number(r[0]), heldOutNegElbo: round(Number(r[7]), 2) }));
+
+  const runFrom = bench.runClickAt;
+  const during = bench.longtasks.filter((t) => t.start >= runFrom);
+  const tensorsWhileRunning = samples.filter((s) => s.step >= 2).map((s) => s.numTensors);
+  await context.close();
+  return {
+    backend,
+    renderer,
+    steps: finalStep,
+    readyAfterSelectMs: readyMs,
+    runToFirstStepMs: bench.firstStepAt !== null ? round(bench.firstStepAt - bench.runClickAt) : null,
+    msPerStepMedian: round(median(ms.slice(1))),
+    msPerStepFirst: round(ms[0] ?? null),
+    stepsPerSecondWall: round((finalStep / runWallMs) * 1000, 2),
+    longTasksWhileRunning: during.length,
+    longestTaskMs: during.length ? round(Math.max(...during.map((t) => t.duration))) : 0,
+    longTaskApi: !bench.noLongtaskApi,
+    longTaskStartsMsAfterRun: during.map((t) => round(t.start - runFrom)),
+    longFramesWhileRunning: (bench.loaf ?? []).filter((f) => f.start >= runFrom).slice(0, 10),
+    numTensors: {
+      min: tensorsWhileRunning.length ? Math.min(...tensorsWhileRunning) : null,
+      max: tensorsWhileRunning.length ? Math.max(...tensorsWhileRunning) : null,
+      afterPause: finalTensors,
+      samples: samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => ({ step: s.step, numTensors: s.numTensors })),
+    },
+    heldOut,
+    backendAdvice: advice,
+    pageErrors: errors,
+    screenshot: shot.replace(`${root}/`, ''),
+  };
+}
+
+async function main() {
+  const outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
+  console.log(`[bench:browser] building into ${outDir} …`);
+  const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: root, env: env(), stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('vite build failed');
+  const port = await freePort();
+  const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}/`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const results = [];
+  const chromiumVersion = browser.version();
+  try {
+    await waitHttp(url, server, 30_000);
+    for (const backend of BACKENDS) {
+      console.log(`[bench:browser] ${backend}: ${STEPS} steps …`);
+      const r = await benchBackend(browser, url, backend);
+      results.push(r);
+      console.log(
+        `[bench:browser] ${backend}: ${r.steps} steps, ${r.msPerStepMedian} ms/step (median), Run → first step ${r.runToFirstStepMs} ms, ` +
+          `${r.longTasksWhileRunning} long tasks (longest ${r.longestTaskMs} ms), numTensors ${r.numTensors.min}…${r.numTensors.max}`,
+      );
+    }
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  const report = {
+    when: new Date().toISOString(),
+    loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, node: process.version, chromium: chromiumVersion },
+    graph: 'presets/standard-vae.json (batch 128, 784-400-20-400-784)',
+    stepsRequested: STEPS,
+    criteria: { longTasksWhileRunning: 0, runToFirstStepMs: '< 3000', numTensors: 'flat (min == max)' },
+    results,
+  };
+  writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`[bench:browser] wrote ${OUT.replace(`${root}/`, '')}`);
+}
+
+main().catch((err) => {
+  console.error(`[bench:browser] failed: ${err.message}`);
+  process.exit(1);
+});

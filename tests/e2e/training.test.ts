@@ -1,0 +1,209 @@
+/**
+ * Training in the browser: the built app in Chromium, the trainer in its Web Worker.
+ * Most tests pick the wasm backend first (faster than SwiftShader's software WebGL here);
+ * the backend test switches to WebGL and back.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+
+const OVERFLOW = fileURLToPath(new URL('./fixtures/training-sigma-overflow.json', import.meta.url));
+
+const text = async (page: Page, id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
+const num = async (page: Page, id: string) => Number(await text(page, id));
+
+async function waitReady(page: Page, backend: string): Promise<void> {
+  await expect
+    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
+    .toBe(`${backend}/ready`);
+  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
+}
+
+async function openStandard(browser: Browser, backend = 'wasm'): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
+  page.on('dialog', (d) => void d.accept());
+  await page.getByTestId('preset-menu').selectOption('standard-vae');
+  await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
+  await page.getByTestId('backend-select').selectOption(backend);
+  await waitReady(page, backend);
+  return { page, errors };
+}
+
+async function stepAndWait(page: Page, expected: number): Promise<void> {
+  await page.getByTestId('train-step').click();
+  await expect.poll(() => num(page, 'metric-step'), { timeout: 30_000 }).toBe(expected);
+  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
+}
+
+describe.skipIf(!hasChromium())('training in the browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('Step three times: the counter reads 3, the loss is finite, the chart has three points, the grids follow', async () => {
+    const { page, errors } = await openStandard(browser);
+    expect(await num(page, 'metric-step')).toBe(0);
+    expect(await page.getByTestId('chart-loss').getAttribute('data-points')).toBe('0');
+    // Before the first step the grids already show the untrained model (step 0).
+    await expect.poll(() => page.getByTestId('recon-grid').getAttribute('data-step')).toBe('0');
+    for (let i = 1; i <= 3; i++) await stepAndWait(page, i);
+    const loss = await num(page, 'metric-loss');
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(loss).toBeGreaterThan(100);
+    expect(loss).toBeLessThan(600);
+    expect(Number.isFinite(await num(page, 'metric-recon'))).toBe(true);
+    expect(await num(page, 'metric-kl')).toBeGreaterThanOrEqual(0);
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe('3');
+    await expect.poll(() => page.getByTestId('recon-grid').getAttribute('data-step')).toBe('3');
+    expect(await page.getByTestId('sample-grid').getAttribute('data-images')).toBe('yes');
+    // Badges on nodes: the KL node shows its KL, the optimizer the loss.
+    await expect.poll(() => page.getByTestId('node-kl').getByTestId('node-badge').textContent()).toMatch(/^KL \d/);
+    await expect.poll(() => page.getByTestId('node-opt').getByTestId('node-badge').textContent()).toMatch(/^loss \d/);
+    expect(Number(await text(page, 'metric-ms'))).toBeGreaterThan(0);
+    // Space on the canvas steps one batch too.
+    await page.getByTestId('canvas').click({ position: { x: 15, y: 15 } });
+    await page.keyboard.press('Space');
+    await expect.poll(() => num(page, 'metric-step')).toBe(4);
+    await screenshot(page, 'training-three-steps');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('Run, then Pause: the counter advances, then stops; a probe on the μ wire shows [128,20]', async () => {
+    const { page, errors } = await openStandard(browser);
+    await page.getByTestId('probe-select').selectOption('enc.mu->rep.mu');
+    await expect.poll(() => text(page, 'probe-message')).toMatch(/Step/);
+    await page.getByTestId('train-run').click();
+    await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => num(page, 'metric-step'), { timeout: 30_000 }).toBeGreaterThanOrEqual(8);
+    await screenshot(page, 'training-running');
+    await page.getByTestId('train-pause').click();
+    await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(false);
+    const stopped = await num(page, 'metric-step');
+    await page.waitForTimeout(800);
+    expect(await num(page, 'metric-step')).toBe(stopped);
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe(String(stopped));
+    // The probe shows μ at the last step.
+    await expect.poll(() => text(page, 'probe-shape'), { timeout: 10_000 }).toBe('[128,20]');
+    expect(await num(page, 'probe-nan')).toBe(0);
+    expect(await num(page, 'probe-inf')).toBe(0);
+    const std = await num(page, 'probe-std');
+    expect(std).toBeGreaterThan(0);
+    expect(await page.getByTestId('probe-histogram').locator('rect').count()).toBe(24);
+    // An image-shaped wire gets thumbnails.
+    await page.getByTestId('probe-select').selectOption('dec.xHat->recon.xHat');
+    await expect.poll(() => text(page, 'probe-shape')).toBe('[128,784]');
+    await expect.poll(() => page.getByTestId('probe-thumbnail').count()).toBe(1);
+    await screenshot(page, 'training-paused-probe');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('an overflowing σ stops at a breakpoint naming the node where Infinity first appeared', async () => {
+    const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
+    page.on('dialog', (d) => void d.accept());
+    await page.getByTestId('backend-select').selectOption('wasm');
+    await page.getByTestId('file-open').setInputFiles(OVERFLOW);
+    await expect.poll(() => text(page, 'graph-name')).toBe('Overflowing sigma');
+    await waitReady(page, 'wasm');
+    expect(await page.getByTestId('breakpoint').count()).toBe(0);
+    await page.getByTestId('probe-select').selectOption('sigma.y->noise.b');
+    await page.getByTestId('train-run').click();
+    const bp = page.getByTestId('breakpoint');
+    await expect.poll(() => bp.count(), { timeout: 30_000 }).toBe(1);
+    expect(await bp.getAttribute('data-node')).toBe('sigma');
+    expect(await bp.getAttribute('data-port')).toBe('y');
+    expect(await bp.getAttribute('data-code')).toBe('NON_FINITE');
+    expect(await bp.textContent()).toMatch(/sigma\.y/);
+    // Training paused by itself, the update was not applied.
+    await expect.poll(() => page.getByTestId('train-pause').isEnabled()).toBe(false);
+    expect(await num(page, 'metric-step')).toBe(0);
+    // The node is highlighted on the canvas; the probe shows the Infinity.
+    await expect.poll(() => page.getByTestId('node-sigma').getAttribute('class')).toMatch(/breakpoint/);
+    expect(await page.getByTestId('node-sigma').getByTestId('node-breakpoint').textContent()).toMatch(/Infinity/);
+    await expect.poll(() => num(page, 'probe-inf')).toBeGreaterThan(0);
+    await screenshot(page, 'training-breakpoint');
+    // Reset clears it.
+    await page.getByTestId('train-reset').click();
+    await expect.poll(() => bp.count()).toBe(0);
+    expect(await page.getByTestId('node-sigma').getAttribute('class')).not.toMatch(/breakpoint/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('Reset returns the counter to 0 and keeps the last run as a faint overlay; the same seed gives the same first loss', async () => {
+    const { page, errors } = await openStandard(browser);
+    await stepAndWait(page, 1);
+    const first = await text(page, 'metric-loss');
+    await stepAndWait(page, 2);
+    await page.getByTestId('train-reset').click();
+    await expect.poll(() => num(page, 'metric-step')).toBe(0);
+    await waitReady(page, 'wasm');
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe('0');
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-previous')).toBe('2');
+    await stepAndWait(page, 1);
+    expect(await text(page, 'metric-loss')).toBe(first);
+    // Another seed, another start.
+    await page.getByTestId('train-seed').fill('2');
+    await page.getByTestId('train-seed').press('Enter');
+    await page.getByTestId('train-reset').click();
+    await expect.poll(() => num(page, 'metric-step')).toBe(0);
+    await waitReady(page, 'wasm');
+    await stepAndWait(page, 1);
+    expect(await text(page, 'metric-loss')).not.toBe(first);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('a β edit applies in place; a structural edit asks for a Reset and keeps nothing stale', async () => {
+    const { page, errors } = await openStandard(browser);
+    await stepAndWait(page, 1);
+    await stepAndWait(page, 2);
+    await page.getByTestId('node-beta').click();
+    await page.getByTestId('param-beta').fill('2');
+    await page.getByTestId('param-beta').press('Enter');
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('needs-reset').count()).toBe(0);
+    await stepAndWait(page, 3); // weights kept: the count goes on
+    expect(await num(page, 'metric-klw')).toBeCloseTo(2 * (await num(page, 'metric-kl')), 3);
+
+    await page.getByTestId('node-enc').click();
+    await page.getByTestId('param-latentDim').fill('8');
+    await page.getByTestId('param-latentDim').press('Enter');
+    await expect.poll(() => page.getByTestId('needs-reset').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId('train-step').isEnabled()).toBe(false);
+    await page.getByTestId('needs-reset').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('needs-reset').count()).toBe(0);
+    await waitReady(page, 'wasm');
+    expect(await num(page, 'metric-step')).toBe(0);
+    await page.getByTestId('probe-select').selectOption('enc.mu->rep.mu');
+    await stepAndWait(page, 1);
+    await expect.poll(() => text(page, 'probe-shape')).toBe('[128,8]');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('switching backend keeps training working (wasm → webgl → cpu)', async () => {
+    const { page, errors } = await openStandard(browser);
+    await stepAndWait(page, 1);
+    for (const b of ['webgl', 'cpu']) {
+      await page.getByTestId('backend-select').selectOption(b);
+      await waitReady(page, b);
+      expect(await num(page, 'metric-step')).toBe(0);
+      await stepAndWait(page, 1);
+      expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
+      expect(await page.getByTestId('backend-select').inputValue()).toBe(b);
+    }
+    expect(await page.getByTestId('renderer').count()).toBe(0); // only shown on webgl
+    await page.getByTestId('backend-select').selectOption('webgl');
+    await waitReady(page, 'webgl');
+    expect(await text(page, 'renderer')).toMatch(/WebGL|GPU/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
