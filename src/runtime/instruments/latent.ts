@@ -37,6 +37,8 @@ export interface LatentStatsOptions {
 /**
  * Reads μ and log σ² (the KL node's inputs, eval mode) for every held-out example and
  * returns the per-dimension KL and the active units. Accumulates in float64; leaves no tensors.
+ * The KL node read is the first that trains (else the first that can run); in the rare graph
+ * with several KL nodes, klPerDim sums to that node's KL, not to the eval's total.
  */
 export function latentStats(trainer: Trainer, opts: LatentStatsOptions = {}): LatentStatsResult {
   const plan = trainer.plan;
