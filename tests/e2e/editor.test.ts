@@ -99,6 +99,22 @@ async function pressUntilDisabled(page: Page, keys: string, button: string, limi
   return n;
 }
 
+/** The palette's search box (on narrow screens the palette floats over the canvas: open it). */
+async function paletteSearch(page: Page) {
+  const search = page.getByTestId('palette-search');
+  if (!(await search.isVisible())) await page.getByTestId('palette-toggle').click();
+  await expect.poll(() => search.isVisible()).toBe(true);
+  return search;
+}
+
+/** Close a floating palette (Escape in its empty search box). */
+async function closePalette(page: Page) {
+  if ((await page.getByTestId('palette').getAttribute('data-docked')) === 'false' && (await page.getByTestId('palette-search').isVisible())) {
+    await page.getByTestId('palette-search').press('Escape');
+    await expect.poll(() => page.getByTestId('palette-search').isVisible()).toBe(false);
+  }
+}
+
 /** Click an empty spot of the canvas (clears the selection, takes focus off inputs). */
 async function clickBackground(page: Page): Promise<void> {
   const c = (await page.getByTestId('canvas').boundingBox())!;
@@ -366,10 +382,12 @@ describe.skipIf(!hasChromium())('editor', () => {
     await expect.poll(() => nodes(page).count()).toBe(8);
 
     // a primitive op: data.x [B,784] into a, then μ [B,20] into b does not broadcast
-    const search = page.getByTestId('palette-search');
+    const search = await paletteSearch(page);
+    await shots(page, 'palette-floating');
     await search.fill('add');
     await search.press('Enter');
     await expect.poll(() => page.getByTestId('node-add').count()).toBe(1);
+    await closePalette(page);
     await dragNode(page, 'add', 240, 330);
     await wire(page, 'data.x', 'add.a');
     await expect.poll(() => wires(page).count()).toBe(12);
@@ -443,12 +461,13 @@ describe.skipIf(!hasChromium())('editor', () => {
     page.on('dialog', (d) => void d.accept());
     await expect.poll(() => nodes(page).count()).toBe(8);
     await page.getByTestId('file-new').click();
-    const search = page.getByTestId('palette-search');
+    const search = await paletteSearch(page);
     for (const q of ['mnist', 'encoder']) {
       await search.fill(q);
       await search.press('Enter');
     }
     await expect.poll(() => nodes(page).count()).toBe(2);
+    await closePalette(page);
     await dragNode(page, 'enc', 320, 60);
     await wire(page, 'data.x', 'enc.x');
     await page.getByTestId('graph-name').click();
