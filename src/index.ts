@@ -15,3 +15,4 @@ export { Trainer, createTrainer, type StepMetrics, type EvalMetrics, type StepRe
 export { instantiate, Model } from './runtime/model';
 export { useBackend, type BackendName } from './runtime/backends';
 export { loadMnistNode } from './runtime/data/mnist-node';
+export { compareGraphs, latentStats, collapseAlarm, iwaeNll, type CompareEvent, type LatentStats, type IwaeNllResult } from './runtime/instruments';

@@ -106,6 +106,11 @@ export class Trainer {
     return this.feedFor(indices, (nodeId) => mulberry32(hashKey(this.seed, 'binarize', step, nodeId)));
   }
 
+  /** The feed of held-out examples [start, end) as evaluate() sees them (for instruments). */
+  heldOutFeed(start: number, end: number): DataFeed {
+    return this.feedFor(this.dataset.heldOutIndices.subarray(start, end), () => Math.random, [start, end]);
+  }
+
   private feedFor(indices: Uint32Array, randFor: (nodeId: string) => () => number, heldOutRange?: [number, number]): DataFeed {
     const ds = this.dataset;
     return {
@@ -254,8 +259,7 @@ export class Trainer {
     let kl = 0;
     for (let a = 0, chunk = 0; a < n; a += this.evalChunk, chunk++) {
       const b = Math.min(n, a + this.evalChunk);
-      const indices = ds.heldOutIndices.subarray(a, b);
-      const feed = this.feedFor(indices, () => Math.random, [a, b]);
+      const feed = this.heldOutFeed(a, b);
       const sums = tf.tidy(() => {
         const r = this.model.forward({ mode: 'eval', step: this.steps, streamKey: `eval${chunk}`, data: feed, fast: this.fast });
         const rs = this.roleSum(r.outputs, 'reconstruction', 'nll');

@@ -19,11 +19,9 @@ export function* heldOutChunks(trainer: Trainer, chunkSize: number): Generator<H
   const size = Math.max(1, Math.floor(chunkSize));
   for (let a = 0, index = 0; a < n; a += size, index++) {
     const b = Math.min(n, a + size);
-    const indices = ds.heldOutIndices.subarray(a, b);
-    // Trainer.feedFor is the one place that knows how a data node's held-out images are made
-    // (thresholded, scaled, "sample" binarized once per node); reuse it rather than copy it.
-    // Element access keeps it type-checked. Math.random is only used for training batches.
-    const feed = trainer['feedFor'](indices, () => Math.random, [a, b]);
+    // The trainer is the one place that knows how a data node's held-out images are made
+    // (thresholded, scaled, "sample" binarized once per node).
+    const feed = trainer.heldOutFeed(a, b);
     yield { index, start: a, end: b, feed };
   }
 }
