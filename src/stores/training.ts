@@ -506,14 +506,26 @@ export const useTrainingStore = defineStore('training', () => {
     },
   );
 
+  // The selected wire wins; without one, the hovered wire (after a short pause, so that
+  // sweeping the mouse across the canvas does not queue a probe per wire).
+  let hoverTimer: ReturnType<typeof setTimeout> | null = null;
+  function probeWire(edge: OverlayEdge | null): void {
+    const same = edge && probeEdge.value && edge.from === probeEdge.value.from && edge.to === probeEdge.value.to;
+    if (same || (!edge && !probeEdge.value)) return;
+    probeEdge.value = edge ? { from: edge.from, to: edge.to } : null;
+    probe.value = null;
+    if (phase.value !== 'off') send({ type: 'probe', edge: probeEdge.value, watch: true });
+  }
   watch(
-    () => overlay.selectedEdge ?? overlay.hoveredEdge,
-    (edge) => {
-      const same = edge && probeEdge.value && edge.from === probeEdge.value.from && edge.to === probeEdge.value.to;
-      if (same) return;
-      probeEdge.value = edge ? { from: edge.from, to: edge.to } : null;
-      probe.value = null;
-      if (phase.value !== 'off') send({ type: 'probe', edge: probeEdge.value, watch: true });
+    () => [overlay.selectedEdge, overlay.hoveredEdge] as const,
+    ([selected, hovered]) => {
+      if (hoverTimer) clearTimeout(hoverTimer);
+      hoverTimer = null;
+      if (selected || !hovered) return probeWire(selected ?? null);
+      hoverTimer = setTimeout(() => {
+        hoverTimer = null;
+        probeWire(overlay.selectedEdge ?? overlay.hoveredEdge);
+      }, 150);
     },
   );
 

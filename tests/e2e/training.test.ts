@@ -76,7 +76,9 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
 
   it('Run, then Pause: the counter advances, then stops; a probe on the μ wire shows [128,20]', async () => {
     const { page, errors } = await openStandard(browser);
-    await page.getByTestId('probe-select').selectOption('enc.mu->rep.mu');
+    // Click the μ wire on the canvas: the probe follows the selected wire.
+    await page.locator('[data-testid="wire"][data-from="enc.mu"][data-to="rep.mu"] .vae-wire-hit').click();
+    await expect.poll(() => text(page, 'probe-edge')).toMatch(/enc\.mu → rep\.mu/);
     await expect.poll(() => text(page, 'probe-message')).toMatch(/Step/);
     await page.getByTestId('train-run').click();
     await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(true);

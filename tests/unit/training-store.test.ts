@@ -183,6 +183,18 @@ describe('training store', () => {
     overlay.selectedEdge = { from: 'enc.mu', to: 'rep.mu' };
     await nextTick();
     expect(w().sent[w().sent.length - 1]).toEqual({ type: 'probe', edge: { from: 'enc.mu', to: 'rep.mu' }, watch: true });
+    // Hovering another wire does not replace the selected one; without a selection it probes after a pause.
+    const probes = () => w().sent.filter((m) => m.type === 'probe').length;
+    const before = probes();
+    overlay.hoveredEdge = { from: 'dec.xHat', to: 'recon.xHat' };
+    await new Promise((r) => setTimeout(r, 200));
+    expect(probes()).toBe(before);
+    overlay.selectedEdge = null;
+    await nextTick();
+    expect(probes()).toBe(before);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(probes()).toBe(before + 1);
+    expect(store.probeEdge).toEqual({ from: 'dec.xHat', to: 'recon.xHat' });
     store.reset();
     expect(store.breakpoint).toBeNull();
     expect(overlay.highlight).toBeNull();
