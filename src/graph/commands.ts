@@ -5,7 +5,7 @@
  */
 import { error, type Diagnostic } from './diagnostics';
 import type { NodeCatalog } from './catalog';
-import { NODE_ID_RE, type Graph, type GraphEdge, type GraphNode } from './schema';
+import { FORBIDDEN_KEYS, LIMITS, NODE_ID_RE, type Graph, type GraphEdge, type GraphNode } from './schema';
 import { parseEndpoint } from './ports';
 
 export type Position = { x: number; y: number };
@@ -20,7 +20,12 @@ export type Command =
   | { op: 'rename'; node: string; label: string | null }
   | { op: 'setMeta'; name?: string; description?: string | null }
   | { op: 'setSeed'; seed: number }
+  /** Editor state in the file's `ui` object (e.g. bugHunt); `value: null` removes the key (and an emptied `ui`). */
+  | { op: 'setUi'; key: string; value: UiValue }
   | { op: 'batch'; label?: string; commands: Command[] };
+
+/** A JSON value that `ui` may hold. */
+export type UiValue = null | boolean | number | string | UiValue[] | { [key: string]: UiValue };
 
 export type CommandResult = { ok: true; graph: Graph; inverse: Command } | { ok: false; diagnostic: Diagnostic };
 
@@ -74,6 +79,8 @@ export function applyCommand(graph: Graph, cmd: Command, catalog: NodeCatalog): 
       }
       return ok({ ...graph, training: { ...graph.training, seed: cmd.seed } }, { op: 'setSeed', seed: graph.training?.seed ?? 1 });
     }
+    case 'setUi':
+      return setUi(graph, cmd);
     case 'batch': {
       let g = graph;
       const inverses: Command[] = [];
@@ -116,6 +123,8 @@ export function describeCommand(cmd: Command): string {
       return 'Edit graph info';
     case 'setSeed':
       return `Seed ${cmd.seed}`;
+    case 'setUi':
+      return `Set ui.${cmd.key}`;
     case 'batch':
       return cmd.label ?? `${cmd.commands.length} edits`;
   }
@@ -133,6 +142,46 @@ function findNode(graph: Graph, id: string): number {
 
 function notFound(id: string, port: string | null = null): CommandResult {
   return { ok: false, diagnostic: error('NODE_NOT_FOUND', `There is no node "${id}".`, { node: id, port }) };
+}
+
+function setUi(graph: Graph, cmd: Extract<Command, { op: 'setUi' }>): CommandResult {
+  if (typeof cmd.key !== 'string' || !cmd.key || cmd.key.length > LIMITS.string || FORBIDDEN_KEYS.has(cmd.key)) {
+    return { ok: false, diagnostic: error('SCHEMA', `"${String(cmd.key).slice(0, 40)}" cannot be a key of ui.`, { path: 'ui' }) };
+  }
+  const bad = badUiValue(cmd.value, 0);
+  if (bad) return { ok: false, diagnostic: error('SCHEMA', `ui.${cmd.key}: ${bad}`, { path: `ui.${cmd.key}` }) };
+  const old = graph.ui && Object.prototype.hasOwnProperty.call(graph.ui, cmd.key) ? (graph.ui[cmd.key] as UiValue) : null;
+  const ui: Record<string, unknown> = { ...(graph.ui ?? {}) };
+  if (cmd.value === null) delete ui[cmd.key];
+  else ui[cmd.key] = structuredClone(cmd.value);
+  const next: Graph = { ...graph };
+  if (Object.keys(ui).length) next.ui = ui;
+  else delete next.ui;
+  return ok(next, { op: 'setUi', key: cmd.key, value: old === null ? null : structuredClone(old) });
+}
+
+/** Why a value cannot go into `ui` (not JSON, too deep, a forbidden key), or null. */
+function badUiValue(v: unknown, depth: number): string | null {
+  if (depth > 16) return 'nested too deeply';
+  if (v === null || typeof v === 'boolean') return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? null : 'must be a finite number';
+  if (typeof v === 'string') return v.length <= LIMITS.string ? null : `a string over ${LIMITS.string} characters`;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const b = badUiValue(x, depth + 1);
+      if (b) return b;
+    }
+    return null;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (FORBIDDEN_KEYS.has(k)) return `the key "${k}" is not allowed`;
+      const b = badUiValue(x, depth + 1);
+      if (b) return b;
+    }
+    return null;
+  }
+  return 'must be a JSON value';
 }
 
 function replaceNode(graph: Graph, i: number, node: GraphNode): Graph {
