@@ -160,9 +160,20 @@ export const useGraphStore = defineStore('graph', () => {
   const errors = computed(() => analysis.value.errors);
   const warnings = computed(() => analysis.value.warnings);
   const diagnostics = computed(() => [...analysis.value.errors, ...analysis.value.warnings]);
+  /**
+   * Which lint warnings the views show (bug-hunt mode hides them until asked; errors always
+   * show). null: all of them. The filter may read reactive state: views follow it.
+   */
+  const lintFilter = shallowRef<((d: Diagnostic) => boolean) | null>(null);
+  const shownWarnings = computed(() => {
+    const f = lintFilter.value;
+    return f ? analysis.value.warnings.filter((d) => f(d)) : analysis.value.warnings;
+  });
+  const hiddenWarningCount = computed(() => analysis.value.warnings.length - shownWarnings.value.length);
+  /** What a node shows: its errors and its shown warnings. */
   const diagnosticsByNode = computed(() => {
     const m: Record<string, Diagnostic[]> = {};
-    for (const d of diagnostics.value) if (d.node) (m[d.node] ??= []).push(d);
+    for (const d of [...analysis.value.errors, ...shownWarnings.value]) if (d.node) (m[d.node] ??= []).push(d);
     return m;
   });
   const canTrain = computed(() => analysis.value.compiled.ok && analysis.value.errors.length === 0 && graph.value.nodes.length > 0);
@@ -553,6 +564,11 @@ export const useGraphStore = defineStore('graph', () => {
     lastError.value = null;
   }
 
+  /** Show only the lint warnings `filter` accepts (null: all). */
+  function setLintFilter(filter: ((d: Diagnostic) => boolean) | null): void {
+    lintFilter.value = filter;
+  }
+
   return {
     // state
     graph,
@@ -578,6 +594,8 @@ export const useGraphStore = defineStore('graph', () => {
     errors,
     warnings,
     diagnostics,
+    shownWarnings,
+    hiddenWarningCount,
     diagnosticsByNode,
     canTrain,
     blockingReason,
@@ -602,6 +620,7 @@ export const useGraphStore = defineStore('graph', () => {
     focusNode,
     setError,
     clearError,
+    setLintFilter,
     loadGraph,
     openText,
     loadPreset,
