@@ -10,7 +10,8 @@
  * - wasm: a matMul with a transpose flag falls off XNNPACK onto a naive loop (~12× slower),
  *   and XNNPACK re-packs the right operand of every product whose right operand is a new
  *   tensor (every step: the weights change). So the gradient uses explicit transposes and
- *   plain products, and dx = du·Wᵀ is computed as (W·duᵀ)ᵀ when that packs fewer numbers.
+ *   plain products, and for a wide layer the forward and dx = du·Wᵀ are computed as
+ *   (Wᵀ·xᵀ)ᵀ and (W·duᵀ)ᵀ, which pack batch-sized operands instead of the weights.
  * - cpu and webgl: the backend reads either layout at the same cost, so the transpose flags
  *   are used directly (no extra transpose passes).
  * - A layer whose input is a constant (a data batch marked with `markConstant`) skips
@@ -95,25 +96,37 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf
 }
 
 /**
- * The forward: act(x·W + b), the bias folded into the product. Only the bias: XNNPACK's
- * fused relu (a clamp) turns NaN into 0, which would hide a non-finite value from the
- * NON_FINITE check, so the activation stays a separate op.
+ * XNNPACK packs the right operand of a product anew whenever that operand is a new tensor
+ * (every step, for the weights). Packing W [in, out] costs more than transposing the small
+ * operands and packing a batch-sized one instead once in·out > B·(in + out).
  */
-function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+function packsLess(fanIn: number, units: number, batch: number): boolean {
+  return fanIn * units > batch * (fanIn + units);
+}
+
+/**
+ * The forward, act(x·W + b). On wasm, for a wide layer, as (Wᵀ·xᵀ)ᵀ + b (see packsLess);
+ * otherwise the bias is folded into the product. Only the bias: XNNPACK's fused relu (a
+ * clamp) turns NaN into 0, which would hide a non-finite value from the NON_FINITE check,
+ * so the activation is always a separate op.
+ */
+function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): tf.Tensor2D {
+  const [fanIn, units] = w.shape;
+  if (layout === 'xnnpack' && packsLess(fanIn, units, x.shape[0])) {
+    return activate(tf.add(tf.transpose(tf.matMul(tf.transpose(w), tf.transpose(x))), b), activation) as tf.Tensor2D;
+  }
   return activate(tf.fused.matMul({ a: x, b: w, bias: b, activation: 'linear' }), activation) as tf.Tensor2D;
 }
 
 /** du·Wᵀ [B, in] for du [B, out], W [in, out]. */
 function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
   if (layout === 'flags') return tf.matMul(du, w, false, true);
-  const [fanIn, units] = w.shape;
-  const batch = du.shape[0];
-  // XNNPACK packs the right operand: Wᵀ is in·out numbers, duᵀ is out·B (plus two small transposes).
-  if (fanIn * units > batch * (fanIn + units)) return tf.transpose(tf.matMul(w, tf.transpose(du)));
+  // (W·duᵀ)ᵀ packs duᵀ [out, B] instead of Wᵀ [out, in].
+  if (packsLess(w.shape[0], w.shape[1], du.shape[0])) return tf.transpose(tf.matMul(w, tf.transpose(du)));
   return tf.matMul(du, tf.transpose(w));
 }
 
-/** xᵀ·du [in, out]. */
+/** xᵀ·du [in, out] (packs du [B, out]: small). */
 function kernelGrad(x: tf.Tensor2D, du: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
   if (layout === 'flags') return tf.matMul(x, du, true, false);
   return tf.matMul(tf.transpose(x), du);
@@ -129,7 +142,7 @@ function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
   if (!f) {
     f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-      const y = forward2d(x, w, b, activation);
+      const y = forward2d(x, w, b, activation, layout);
       save([x, w, y]);
       return {
         value: y,
@@ -149,7 +162,7 @@ function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
 function fastDense2dConstantInput(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [cw, cb, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const y = forward2d(x, cw, cb, activation);
+    const y = forward2d(x, cw, cb, activation, layout);
     // x is not an input of this gradient, but the backward pass reads it: save (keep) it too.
     save([x, y]);
     return {
