@@ -106,7 +106,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     }),
   );
   render.addPreset(VuePresets.contextMenu.setup({ delay: 300 }) as never);
-  render.addPreset(VuePresets.minimap.setup({ size: 100 }) as never);
+  render.addPreset(VuePresets.minimap.setup({ size: 84 }) as never);
 
   editor.use(area);
   area.use(connection);

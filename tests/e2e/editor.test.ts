@@ -4,7 +4,11 @@
  * every state at 1280x800 and 1920x1080 go to test-results/screenshots/editor-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Download, Page } from 'playwright-core';
 import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
 import { parseGraph } from '../../src/graph/schema';
@@ -35,6 +39,16 @@ function structure(g: GraphJson): { nodes: string[]; edges: string[] } {
     nodes: parsed.graph.nodes.map((n) => key(n.id)).sort(),
     edges: parsed.graph.edges.map((e) => `${ep(e.from)} -> ${ep(e.to)}`).sort(),
   };
+}
+
+/** `vae-lab check <file> --json` on a saved graph: the CLI compiles what the editor saves. */
+function cliCheck(text: string): { status: number | null; lines: Array<Record<string, unknown>> } {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const file = join(mkdtempSync(join(tmpdir(), 'vae-lab-e2e-')), 'saved.json');
+  writeFileSync(file, text);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/main.ts', 'check', file, '--json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { status: r.status, lines };
 }
 
 async function shots(page: Page, name: string): Promise<void> {
@@ -257,6 +271,9 @@ describe.skipIf(!hasChromium())('editor', () => {
     expect(saved.text.endsWith('\n')).toBe(true);
     expect(saved.text).toContain('\n  "nodes": [\n    {\n      "id": "data",');
     await expect.poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
+    const cli = cliCheck(saved.text);
+    expect(cli.status).toBe(0);
+    expect(cli.lines.at(-1)).toMatchObject({ event: 'ok', nodes: 8, edges: 11 });
     await shots(page, 'saved');
 
     // undo back to the very start (before New), then redo forward again
@@ -310,6 +327,15 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.getByTestId('param-beta').fill('2');
     await page.getByTestId('param-beta').press('Enter');
     await expect.poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('β: 2');
+    // arrow keys step a number by its control's step, each step one edit
+    await page.getByTestId('param-warmupSteps').press('ArrowUp');
+    await page.getByTestId('param-warmupSteps').press('ArrowUp');
+    await expect.poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('2');
+    await expect.poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('warm-up steps: 2');
+    await page.getByTestId('param-warmupSteps').press('ArrowDown');
+    await page.getByTestId('param-warmupSteps').press('ArrowDown');
+    await page.getByTestId('param-warmupSteps').press('ArrowDown');
+    await expect.poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('0');
     const before = await download(page, () => page.getByTestId('file-save').click());
     await page.getByTestId('param-beta').fill('3');
     await page.getByTestId('param-beta').press('Enter');

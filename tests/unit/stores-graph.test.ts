@@ -304,3 +304,30 @@ describe('adding nodes', () => {
     expect(store.lastError).toBeNull();
   });
 });
+
+describe('overlay store', () => {
+  it('sets and clears badges and port values, and prunes what refers to removed nodes', async () => {
+    setActivePinia(createPinia());
+    const { useOverlayStore } = await import('../../src/stores/overlay');
+    const o = useOverlayStore();
+    o.setBadge('kl', 'KL 12.3');
+    o.setBadge('enc', 'μ²');
+    o.setPortValue('dec.xHat', 'mean 0.13');
+    o.highlight = { node: 'dec', port: 'xHat', reason: 'NaN' };
+    o.selectedEdge = { from: 'rep.z', to: 'dec.z' };
+    o.hoveredEdge = { from: 'enc.mu', to: 'kl.mu' };
+    const before = o.badges;
+    o.setBadge('kl', 'KL 12.3');
+    expect(o.badges).toBe(before); // unchanged text: no new object, no re-render
+    o.setBadge('enc', null);
+    expect(o.badges).toEqual({ kl: 'KL 12.3' });
+    o.prune(['kl', 'enc', 'rep']);
+    expect(o.portValues).toEqual({});
+    expect(o.highlight).toBeNull();
+    expect(o.selectedEdge).toBeNull();
+    expect(o.hoveredEdge).toEqual({ from: 'enc.mu', to: 'kl.mu' });
+    o.clear();
+    expect(o.badges).toEqual({});
+    expect(o.hoveredEdge).toBeNull();
+  });
+});
