@@ -103,7 +103,7 @@ export function questionFeedback(q: Question, response: Response): Feedback {
   if (response === null || response === '' || (Array.isArray(response) && response.length === 0) || (typeof response === 'number' && !Number.isFinite(response))) {
     return { verdict: 'unanswered', message: 'Not answered yet.' };
   }
-  if (isCorrectAnswer(q, response as string[] | number | string)) return { verdict: 'right', message: 'Right.' };
+  if (isCorrectAnswer(q, response as string[] | number | string)) return { verdict: 'right', message: '' };
   switch (q.kind) {
     case 'nodes': {
       const picks = Array.isArray(response) ? response : [];
@@ -202,6 +202,8 @@ export const useBugHuntStore = defineStore('bughunt', () => {
   const foundBugs = ref<string[]>([]);
   const checks = ref(0);
   const revealed = ref(false);
+  /** Which tab the side column shows (UI only). */
+  const sideTab = ref<'inspector' | 'bughunt'>('inspector');
 
   function picksOf(qid: string): string[] {
     const r = responses.value[qid];
@@ -295,6 +297,7 @@ export const useBugHuntStore = defineStore('bughunt', () => {
     () => graphStore.documentVersion,
     () => {
       reset();
+      sideTab.value = active.value ? 'bughunt' : 'inspector';
       void loadKey(presetId.value);
     },
     { flush: 'sync' },
@@ -303,9 +306,11 @@ export const useBugHuntStore = defineStore('bughunt', () => {
   watch(presetId, (id) => {
     if (id !== (key.value ? key.value.graph.replace(/\.json$/, '') : null)) void loadKey(id);
   });
+  if (active.value) sideTab.value = 'bughunt';
   void loadKey(presetId.value);
 
   return {
+    sideTab,
     active,
     available,
     setMode,
