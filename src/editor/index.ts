@@ -686,6 +686,21 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       () => store.graph,
       () => void requestSync(),
     ),
+    // The selected wire is drawn above the nodes (with its live value); the others below.
+    watch(
+      () => overlay.selectedEdge,
+      (e, old) => {
+        const holder = area.area.content.holder;
+        if (old) {
+          const v = area.connectionViews.get(edgeId(old.from, old.to));
+          if (v && holder.contains(v.element)) void area.area.content.reorder(v.element, holder.firstChild);
+        }
+        if (e) {
+          const v = area.connectionViews.get(edgeId(e.from, e.to));
+          if (v && holder.contains(v.element)) void area.area.content.reorder(v.element, null);
+        }
+      },
+    ),
     watch(
       () => store.focusRequest,
       (f) => {

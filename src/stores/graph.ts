@@ -157,9 +157,10 @@ export const useGraphStore = defineStore('graph', () => {
   const canRedo = computed(() => redoStack.value.length > 0);
   const undoLabel = computed(() => undoStack.value.at(-1)?.label ?? null);
   const redoLabel = computed(() => redoStack.value.at(-1)?.label ?? null);
-  const errors = computed(() => analysis.value.errors);
+  // An empty canvas is not an error to list (blockingReason still says why it cannot train).
+  const errors = computed(() => (graph.value.nodes.length ? analysis.value.errors : []));
   const warnings = computed(() => analysis.value.warnings);
-  const diagnostics = computed(() => [...analysis.value.errors, ...analysis.value.warnings]);
+  const diagnostics = computed(() => [...errors.value, ...warnings.value]);
   /**
    * Which lint warnings the views show (bug-hunt mode hides them until asked; errors always
    * show). null: all of them. The filter may read reactive state: views follow it.
