@@ -96,6 +96,11 @@ async function dragNode(page: Page, id: string, x: number, y: number): Promise<v
 }
 
 const wires = (page: Page) => page.getByTestId('wire');
+
+/** expect.poll with room for a busy machine (the default gives up after 1 s). */
+function poll<T>(fn: () => T | Promise<T>, message?: string) {
+  return expect.poll(fn, { timeout: 15_000, interval: 50, ...(message ? { message } : {}) });
+}
 const nodes = (page: Page) => page.locator('[data-testid^="node-"][data-node-type]');
 
 async function download(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
@@ -117,7 +122,7 @@ async function pressUntilDisabled(page: Page, keys: string, button: string, limi
 async function paletteSearch(page: Page) {
   const search = page.getByTestId('palette-search');
   if (!(await search.isVisible())) await page.getByTestId('palette-toggle').click();
-  await expect.poll(() => search.isVisible()).toBe(true);
+  await poll(() => search.isVisible()).toBe(true);
   return search;
 }
 
@@ -125,7 +130,7 @@ async function paletteSearch(page: Page) {
 async function closePalette(page: Page) {
   if ((await page.getByTestId('palette').getAttribute('data-docked')) === 'false' && (await page.getByTestId('palette-search').isVisible())) {
     await page.getByTestId('palette-search').press('Escape');
-    await expect.poll(() => page.getByTestId('palette-search').isVisible()).toBe(false);
+    await poll(() => page.getByTestId('palette-search').isVisible()).toBe(false);
   }
 }
 
@@ -147,13 +152,13 @@ describe.skipIf(!hasChromium())('editor', () => {
   it('builds the standard VAE from an empty canvas through the UI alone, saves it, undoes to the start and redoes', async () => {
     const { page, errors } = await openApp(browser, { width: 1920, height: 1080 });
     page.on('dialog', (d) => void d.accept());
-    await expect.poll(() => nodes(page).count()).toBe(8);
-    await expect.poll(() => wires(page).count()).toBe(11);
-    await expect.poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
+    await poll(() => nodes(page).count()).toBe(8);
+    await poll(() => wires(page).count()).toBe(11);
+    await poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
     await shots(page, 'preset-standard');
 
     await page.getByTestId('file-new').click();
-    await expect.poll(() => nodes(page).count()).toBe(0);
+    await poll(() => nodes(page).count()).toBe(0);
     await expect(page.getByTestId('graph-name').textContent()).resolves.toBe('Untitled VAE');
     await shots(page, 'empty');
 
@@ -178,35 +183,35 @@ describe.skipIf(!hasChromium())('editor', () => {
     for (const [query, id, x, y] of plan) {
       await search.fill(query);
       await search.press('Enter');
-      await expect.poll(() => page.getByTestId(`node-${id}`).count(), { message: `${query} adds ${id}` }).toBe(1);
+      await poll(() => page.getByTestId(`node-${id}`).count(), `${query} adds ${id}`).toBe(1);
       await expect(search.inputValue()).resolves.toBe('');
       await dragNode(page, id, x, y);
     }
-    await expect.poll(() => nodes(page).count()).toBe(8);
+    await poll(() => nodes(page).count()).toBe(8);
     await shots(page, 'build-nodes-placed');
 
     // wire it, socket to socket; the encoder's input last, so that a cycle can be tried first
     await wire(page, 'enc.mu', 'rep.mu');
     await wire(page, 'enc.logvar', 'rep.logvar');
     await wire(page, 'rep.z', 'dec.z');
-    await expect.poll(() => wires(page).count()).toBe(3);
+    await poll(() => wires(page).count()).toBe(3);
     await expect(page.getByTestId('shape-dec-in-z').textContent()).resolves.toBe('');
 
     // a cycle is refused, with its reason at the cursor
     await wire(page, 'dec.xHat', 'enc.x');
-    await expect.poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/cycle/i);
+    await poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/cycle/i);
     await expect(page.getByTestId('canvas-hint').getAttribute('data-kind')).resolves.toBe('error');
     await shots(page, 'build-refused-cycle');
     expect(await wires(page).count()).toBe(3);
 
     await wire(page, 'data.x', 'enc.x');
-    await expect.poll(() => page.getByTestId('shape-dec-in-z').textContent()).toBe('[B,20]');
+    await poll(() => page.getByTestId('shape-dec-in-z').textContent()).toBe('[B,20]');
     await wire(page, 'dec.xHat', 'recon.xHat');
     await wire(page, 'data.x', 'recon.x');
 
     // a second wire into a single input is refused
     await wire(page, 'enc.mu', 'rep.logvar');
-    await expect.poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/already has a wire/);
+    await poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/already has a wire/);
     await shots(page, 'build-refused-second-wire');
     expect(await wires(page).count()).toBe(6);
 
@@ -215,52 +220,52 @@ describe.skipIf(!hasChromium())('editor', () => {
     await wire(page, 'kl.kl', 'beta.kl');
     await wire(page, 'recon.nll', 'opt.loss');
     await wire(page, 'beta.kl', 'opt.loss');
-    await expect.poll(() => wires(page).count()).toBe(11);
+    await poll(() => wires(page).count()).toBe(11);
 
     // every port shows its inferred shape, and the graph compiles
-    await expect.poll(() => page.getByTestId('shape-dec-out-xHat').textContent()).toBe('[B,784]');
+    await poll(() => page.getByTestId('shape-dec-out-xHat').textContent()).toBe('[B,784]');
     expect(await page.getByTestId('shape-enc-out-logvar').textContent()).toBe('[B,20]');
     expect(await page.getByTestId('shape-recon-in-x').textContent()).toBe('[B,784]');
     expect(await page.getByTestId('shape-opt-in-loss').textContent()).toBe('[B]');
-    await expect.poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
+    await poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
     expect(await page.locator('[data-testid="diagnostic-item"][data-severity="error"]').count()).toBe(0);
     await expect(page.getByTestId('unsaved-marker').isVisible()).resolves.toBe(true);
     await shots(page, 'build-wired');
 
     // inspector edits: validated as typed, applied as one setParam each
     await page.getByTestId('node-enc').locator('.vae-node-title').click();
-    await expect.poll(() => page.getByTestId('inspector-title').textContent()).toBe('Encoder q(z|x)');
+    await poll(() => page.getByTestId('inspector-title').textContent()).toBe('Encoder q(z|x)');
     const latent = page.getByTestId('param-latentDim');
     await latent.fill('0');
-    await expect.poll(() => page.getByTestId('param-error-latentDim').textContent()).toMatch(/>=\s*1|too small/i);
+    await poll(() => page.getByTestId('param-error-latentDim').textContent()).toMatch(/>=\s*1|too small/i);
     await latent.press('Enter');
     await shots(page, 'inspector-invalid');
     expect(await page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,20]');
     await latent.fill('2');
     await latent.press('Enter');
-    await expect.poll(() => page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,2]');
-    await expect.poll(() => page.getByTestId('shape-dec-in-z').textContent()).toBe('[B,2]');
+    await poll(() => page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,2]');
+    await poll(() => page.getByTestId('shape-dec-in-z').textContent()).toBe('[B,2]');
     await latent.fill('20');
     await latent.press('Enter');
-    await expect.poll(() => page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,20]');
+    await poll(() => page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,20]');
     const hidden = page.getByTestId('param-hidden');
     await hidden.fill('400, x');
-    await expect.poll(() => page.getByTestId('param-error-hidden').isVisible()).toBe(true);
+    await poll(() => page.getByTestId('param-error-hidden').isVisible()).toBe(true);
     await hidden.fill('512, 256');
     await hidden.press('Enter');
-    await expect.poll(() => page.getByTestId('node-enc').locator('.vae-node-footer').textContent()).toContain('[512,256]');
+    await poll(() => page.getByTestId('node-enc').locator('.vae-node-footer').textContent()).toContain('[512,256]');
     await hidden.fill('400');
     await hidden.press('Enter');
-    await expect.poll(() => page.getByTestId('node-enc').locator('.vae-node-footer').textContent()).toContain('[400]');
+    await poll(() => page.getByTestId('node-enc').locator('.vae-node-footer').textContent()).toContain('[400]');
 
     // a lint warning on the node where it is: a decoder without sigmoid feeding a Bernoulli loss
     await page.getByTestId('node-dec').locator('.vae-node-title').click();
     await page.getByTestId('param-outputActivation').selectOption('none');
-    await expect.poll(() => page.getByTestId('node-dec').getAttribute('data-warnings')).toBe('1');
-    await expect.poll(() => page.locator('[data-testid="diagnostic-item"][data-code="NO_SIGMOID_BERNOULLI"]').getAttribute('data-node')).toBe('dec');
+    await poll(() => page.getByTestId('node-dec').getAttribute('data-warnings')).toBe('1');
+    await poll(() => page.locator('[data-testid="diagnostic-item"][data-code="NO_SIGMOID_BERNOULLI"]').getAttribute('data-node')).toBe('dec');
     await shots(page, 'lint-no-sigmoid');
     await page.getByTestId('param-outputActivation').selectOption('sigmoid');
-    await expect.poll(() => page.getByTestId('node-dec').getAttribute('data-warnings')).toBe('0');
+    await poll(() => page.getByTestId('node-dec').getAttribute('data-warnings')).toBe('0');
 
     // save: the download is the standard preset up to ids and positions
     const saved = await download(page, () => page.getByTestId('file-save').click());
@@ -270,7 +275,7 @@ describe.skipIf(!hasChromium())('editor', () => {
     expect(structure(savedJson)).toEqual(structure(standard));
     expect(saved.text.endsWith('\n')).toBe(true);
     expect(saved.text).toContain('\n  "nodes": [\n    {\n      "id": "data",');
-    await expect.poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
+    await poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
     const cli = cliCheck(saved.text);
     expect(cli.status).toBe(0);
     expect(cli.lines.at(-1)).toMatchObject({ event: 'ok', nodes: 8, edges: 11 });
@@ -280,16 +285,16 @@ describe.skipIf(!hasChromium())('editor', () => {
     await clickBackground(page);
     const undos = await pressUntilDisabled(page, 'Control+z', 'undo');
     expect(undos).toBeGreaterThan(30);
-    await expect.poll(() => nodes(page).count()).toBe(0);
+    await poll(() => nodes(page).count()).toBe(0);
     await expect(page.getByTestId('graph-name').textContent()).resolves.toBe('Untitled VAE');
     await shots(page, 'undone-to-start');
     await page.keyboard.press('Control+y');
-    await expect.poll(() => page.getByTestId('graph-name').textContent()).toBe('Lecture VAE');
+    await poll(() => page.getByTestId('graph-name').textContent()).toBe('Lecture VAE');
     const redos = 1 + (await pressUntilDisabled(page, 'Control+Shift+z', 'redo'));
     expect(redos).toBe(undos);
-    await expect.poll(() => nodes(page).count()).toBe(8);
-    await expect.poll(() => wires(page).count()).toBe(11);
-    await expect.poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
+    await poll(() => nodes(page).count()).toBe(8);
+    await poll(() => wires(page).count()).toBe(11);
+    await poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
     const again = await download(page, () => page.getByTestId('file-save').click());
     expect(again.text).toBe(saved.text);
     await shots(page, 'redone');
@@ -305,7 +310,7 @@ describe.skipIf(!hasChromium())('editor', () => {
       dialogs.push(d.message());
       void d.accept();
     });
-    await expect.poll(() => nodes(page).count()).toBe(8);
+    await poll(() => nodes(page).count()).toBe(8);
     const first = await download(page, () => page.getByTestId('file-save').click());
     expect(first.name).toBe('Standard VAE (MNIST).json');
     expect(JSON.parse(first.text)).toEqual(JSON.parse(JSON.stringify(standard)));
@@ -314,11 +319,11 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.getByTestId('node-beta').locator('.vae-node-title').click();
     await page.getByTestId('param-beta').fill('4');
     await page.getByTestId('param-beta').press('Enter');
-    await expect.poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
+    await poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
     await page.getByTestId('file-open').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(first.text) });
-    await expect.poll(() => dialogs.length).toBe(1);
+    await poll(() => dialogs.length).toBe(1);
     expect(dialogs[0]).toMatch(/unsaved changes/);
-    await expect.poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
+    await poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
     const second = await download(page, () => page.getByTestId('file-save').click());
     expect(second.text).toBe(first.text);
 
@@ -326,20 +331,20 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.getByTestId('node-beta').locator('.vae-node-title').click();
     await page.getByTestId('param-beta').fill('2');
     await page.getByTestId('param-beta').press('Enter');
-    await expect.poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('β: 2');
+    await poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('β: 2');
     // arrow keys step a number by its control's step, each step one edit
     await page.getByTestId('param-warmupSteps').press('ArrowUp');
     await page.getByTestId('param-warmupSteps').press('ArrowUp');
-    await expect.poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('2');
-    await expect.poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('warm-up steps: 2');
+    await poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('2');
+    await poll(() => page.getByTestId('node-beta').locator('.vae-node-footer').textContent()).toContain('warm-up steps: 2');
     await page.getByTestId('param-warmupSteps').press('ArrowDown');
     await page.getByTestId('param-warmupSteps').press('ArrowDown');
     await page.getByTestId('param-warmupSteps').press('ArrowDown');
-    await expect.poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('0');
+    await poll(() => page.getByTestId('param-warmupSteps').inputValue()).toBe('0');
     const before = await download(page, () => page.getByTestId('file-save').click());
     await page.getByTestId('param-beta').fill('3');
     await page.getByTestId('param-beta').press('Enter');
-    await expect.poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
+    await poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
 
     const bad: Array<[string, string, string]> = [
       ['broken.json', '{ "format": "vae-lab/graph", "version": 1,\n  "nodes": [ {', 'INVALID_JSON'],
@@ -350,7 +355,7 @@ describe.skipIf(!hasChromium())('editor', () => {
     ];
     for (const [name, text, code] of bad) {
       await page.getByTestId('file-open').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
-      await expect.poll(() => page.getByTestId('error-message').getAttribute('data-code'), { message: name }).toBe(code);
+      await poll(() => page.getByTestId('error-message').getAttribute('data-code'), name).toBe(code);
       expect(await page.getByTestId('error-message').getAttribute('role')).toBe('alert');
       expect(await page.getByTestId('error-message').textContent()).toContain(name);
       if (code === 'INVALID_JSON') {
@@ -384,11 +389,11 @@ describe.skipIf(!hasChromium())('editor', () => {
       await page.getByTestId('canvas').dispatchEvent('drop', { dataTransfer: dt });
     };
     await drop('notes.txt', 'hello', 'text/plain');
-    await expect.poll(() => page.getByTestId('error-message').getAttribute('data-code')).toBe('USAGE');
+    await poll(() => page.getByTestId('error-message').getAttribute('data-code')).toBe('USAGE');
     await page.getByTestId('error-dismiss').click();
     const renamed = first.text.replace('"name": "Standard VAE (MNIST)"', '"name": "Dropped VAE"');
     await drop('dropped.json', renamed);
-    await expect.poll(() => page.getByTestId('graph-name').textContent()).toBe('Dropped VAE');
+    await poll(() => page.getByTestId('graph-name').textContent()).toBe('Dropped VAE');
     expect(await page.getByTestId('error-message').count()).toBe(0);
 
     // the preset menu lists the presets by name, never an answer key
@@ -396,7 +401,7 @@ describe.skipIf(!hasChromium())('editor', () => {
     expect(options).toContain('Standard VAE (MNIST)');
     expect(options.some((o) => /answers/i.test(o))).toBe(false);
     await page.getByTestId('preset-menu').selectOption({ label: 'Standard VAE (MNIST)' });
-    await expect.poll(() => page.getByTestId('graph-name').textContent()).toBe('Standard VAE (MNIST)');
+    await poll(() => page.getByTestId('graph-name').textContent()).toBe('Standard VAE (MNIST)');
 
     expect(errors).toEqual([]);
     await page.context().close();
@@ -405,37 +410,37 @@ describe.skipIf(!hasChromium())('editor', () => {
   it('refuses a shape mismatch with its reason, flags problems on their node and finds them from the list', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
-    await expect.poll(() => nodes(page).count()).toBe(8);
+    await poll(() => nodes(page).count()).toBe(8);
 
     // a primitive op: data.x [B,784] into a, then μ [B,20] into b does not broadcast
     const search = await paletteSearch(page);
     await shots(page, 'palette-floating');
     await search.fill('add');
     await search.press('Enter');
-    await expect.poll(() => page.getByTestId('node-add').count()).toBe(1);
+    await poll(() => page.getByTestId('node-add').count()).toBe(1);
     await closePalette(page);
     await dragNode(page, 'add', 240, 330);
     await wire(page, 'data.x', 'add.a');
-    await expect.poll(() => wires(page).count()).toBe(12);
+    await poll(() => wires(page).count()).toBe(12);
     await wire(page, 'enc.mu', 'add.b');
-    await expect.poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/Shape mismatch.*\[B,784\].*\[B,20\]/);
+    await poll(() => page.getByTestId('canvas-hint').textContent()).toMatch(/Shape mismatch.*\[B,784\].*\[B,20\]/);
     await shots(page, 'refused-shape');
     expect(await wires(page).count()).toBe(12);
     // the unused op is a lint hint on the node
-    await expect.poll(() => page.getByTestId('node-add').getAttribute('data-warnings')).toBe('1');
+    await poll(() => page.getByTestId('node-add').getAttribute('data-warnings')).toBe('1');
 
     // pull the encoder's input wire off: MISSING_INPUT on the encoder, training blocked
     await page.keyboard.press('Control+z');
     await page.keyboard.press('Control+z');
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.getByTestId('node-add').count()).toBe(0);
+    await poll(() => page.getByTestId('node-add').count()).toBe(0);
     const x = await center(page, 'socket-enc-in-x');
     await page.mouse.move(x.x, x.y);
     await page.mouse.down();
     await page.mouse.move(x.x - 60, x.y + 120, { steps: 8 });
     await page.mouse.up();
-    await expect.poll(() => wires(page).count()).toBe(10);
-    await expect.poll(() => page.getByTestId('node-enc').getAttribute('data-errors')).toBe('1');
+    await poll(() => wires(page).count()).toBe(10);
+    await poll(() => page.getByTestId('node-enc').getAttribute('data-errors')).toBe('1');
     expect(await page.getByTestId('node-enc').getAttribute('class')).toContain('has-error');
     expect(await page.getByTestId('compile-status').textContent()).toMatch(/1 error/);
     expect(await page.getByTestId('train-blocked').textContent()).toContain('MISSING_INPUT');
@@ -449,20 +454,19 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.mouse.move(c.x + c.width - 30, c.y + 30, { steps: 8 });
     await page.mouse.up();
     await item.click();
-    await expect.poll(() => page.getByTestId('node-enc').getAttribute('class')).toContain('selected');
-    await expect
-      .poll(async () => {
+    await poll(() => page.getByTestId('node-enc').getAttribute('class')).toContain('selected');
+    await poll(async () => {
         const b = (await page.getByTestId('node-enc').boundingBox())!;
         return Math.hypot(b.x + b.width / 2 - (c.x + c.width / 2), b.y + b.height / 2 - (c.y + c.height / 2));
       })
       .toBeLessThan(4);
-    await expect.poll(() => page.getByTestId('inspector-title').textContent()).toBe('Encoder q(z|x)');
+    await poll(() => page.getByTestId('inspector-title').textContent()).toBe('Encoder q(z|x)');
     await shots(page, 'missing-input');
     // the wire removal is one undo step
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+z');
-    await expect.poll(() => wires(page).count()).toBe(11);
-    await expect.poll(() => page.getByTestId('node-enc').getAttribute('data-errors')).toBe('0');
+    await poll(() => wires(page).count()).toBe(11);
+    await poll(() => page.getByTestId('node-enc').getAttribute('data-errors')).toBe('0');
 
     // a semantic mismatch is allowed, with a lint warning and a dashed wire
     await page.getByTestId('zoom-fit').click();
@@ -471,10 +475,10 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.mouse.down();
     await page.mouse.move(klMu.x + 40, klMu.y + 140, { steps: 8 });
     await page.mouse.up();
-    await expect.poll(() => wires(page).count()).toBe(10);
+    await poll(() => wires(page).count()).toBe(10);
     await wire(page, 'enc.logvar', 'kl.mu');
-    await expect.poll(() => wires(page).count()).toBe(11);
-    await expect.poll(() => page.locator('[data-testid="diagnostic-item"][data-code="SEMANTIC_MISMATCH"]').getAttribute('data-node')).toBe('kl');
+    await poll(() => wires(page).count()).toBe(11);
+    await poll(() => page.locator('[data-testid="diagnostic-item"][data-code="SEMANTIC_MISMATCH"]').getAttribute('data-node')).toBe('kl');
     expect(await page.locator('[data-testid="wire"][data-from="enc.logvar"][data-to="kl.mu"]').getAttribute('class')).toContain('semantic');
     await shots(page, 'semantic-mismatch');
 
@@ -485,25 +489,25 @@ describe.skipIf(!hasChromium())('editor', () => {
   it('restores the autosaved graph after a reload', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
-    await expect.poll(() => nodes(page).count()).toBe(8);
+    await poll(() => nodes(page).count()).toBe(8);
     await page.getByTestId('file-new').click();
     const search = await paletteSearch(page);
     for (const q of ['mnist', 'encoder']) {
       await search.fill(q);
       await search.press('Enter');
     }
-    await expect.poll(() => nodes(page).count()).toBe(2);
+    await poll(() => nodes(page).count()).toBe(2);
     await closePalette(page);
     await dragNode(page, 'enc', 320, 60);
     await wire(page, 'data.x', 'enc.x');
     await page.getByTestId('graph-name').click();
     await page.getByTestId('graph-name-input').fill('Half built');
     await page.getByTestId('graph-name-input').press('Enter');
-    await expect.poll(() => wires(page).count()).toBe(1);
+    await poll(() => wires(page).count()).toBe(1);
     const pos = await page.getByTestId('node-enc').boundingBox();
     await page.reload();
-    await expect.poll(() => nodes(page).count()).toBe(2);
-    await expect.poll(() => wires(page).count()).toBe(1);
+    await poll(() => nodes(page).count()).toBe(2);
+    await poll(() => wires(page).count()).toBe(1);
     expect(await page.getByTestId('graph-name').textContent()).toBe('Half built');
     expect(await page.getByTestId('unsaved-marker').count()).toBe(1);
     expect(await page.getByTestId('shape-enc-out-mu').textContent()).toBe('[B,20]');
@@ -516,36 +520,36 @@ describe.skipIf(!hasChromium())('editor', () => {
   it('canvas gestures: context menus, copy/paste, multi-select drag as one step, wire select and delete, auto-arrange', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
-    await expect.poll(() => nodes(page).count()).toBe(8);
+    await poll(() => nodes(page).count()).toBe(8);
     await expect(page.getByTestId('minimap').isVisible()).resolves.toBe(true);
     const c = (await page.getByTestId('canvas').boundingBox())!;
 
     // canvas context menu: add a node where the pointer is
     await page.mouse.click(c.x + 60, c.y + c.height - 60, { button: 'right' });
-    await expect.poll(() => page.getByTestId('context-menu').count()).toBe(1);
+    await poll(() => page.getByTestId('context-menu').count()).toBe(1);
     await page.getByTestId('context-menu').getByText('Layers', { exact: true }).hover();
     await page.getByTestId('context-menu').getByText('Dense', { exact: true }).click();
-    await expect.poll(() => page.getByTestId('node-dense').count()).toBe(1);
+    await poll(() => page.getByTestId('node-dense').count()).toBe(1);
     expect(await page.getByTestId('node-dense').locator('.vae-node-footer').textContent()).toContain('units: 64');
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.getByTestId('node-dense').count()).toBe(0);
+    await poll(() => page.getByTestId('node-dense').count()).toBe(0);
 
     // node context menu: duplicate, rename, delete
     const enc = (await page.getByTestId('node-enc').boundingBox())!;
     await page.mouse.click(enc.x + 50, enc.y + 10, { button: 'right' });
-    await expect.poll(() => page.getByTestId('context-menu').count()).toBe(1);
+    await poll(() => page.getByTestId('context-menu').count()).toBe(1);
     await shots(page, 'context-menu-node');
     await page.getByTestId('context-menu').getByText('Duplicate', { exact: true }).click();
-    await expect.poll(() => page.getByTestId('node-enc2').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('node-enc2').getAttribute('class')).toContain('selected');
+    await poll(() => page.getByTestId('node-enc2').count()).toBe(1);
+    await poll(() => page.getByTestId('node-enc2').getAttribute('class')).toContain('selected');
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByTestId('node-enc2').count()).toBe(0);
+    await poll(() => page.getByTestId('node-enc2').count()).toBe(0);
     await page.mouse.click(enc.x + 50, enc.y + 10, { button: 'right' });
     await page.getByTestId('context-menu').getByText('Rename…', { exact: true }).click();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('inspector-label');
+    await poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('inspector-label');
     await page.keyboard.type('encoder φ');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('node-enc').locator('.vae-node-label').textContent()).toBe('encoder φ');
+    await poll(() => page.getByTestId('node-enc').locator('.vae-node-label').textContent()).toBe('encoder φ');
     // typing Backspace in an input does not delete the node
     await page.getByTestId('inspector-label').press('Backspace');
     expect(await page.getByTestId('node-enc').count()).toBe(1);
@@ -554,15 +558,15 @@ describe.skipIf(!hasChromium())('editor', () => {
     await clickBackground(page);
     await page.getByTestId('node-enc').locator('.vae-node-title').click();
     await page.getByTestId('node-rep').locator('.vae-node-title').click({ modifiers: ['Control'] });
-    await expect.poll(() => page.locator('.vae-node.selected').count()).toBe(2);
+    await poll(() => page.locator('.vae-node.selected').count()).toBe(2);
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Control+v');
-    await expect.poll(() => page.getByTestId('node-rep2').count()).toBe(1);
+    await poll(() => page.getByTestId('node-rep2').count()).toBe(1);
     expect(await page.getByTestId('node-enc2').count()).toBe(1);
     expect(await page.locator('[data-testid="wire"][data-from^="enc2."][data-to^="rep2."]').count()).toBe(2);
     await shots(page, 'pasted');
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.getByTestId('node-enc2').count()).toBe(0);
+    await poll(() => page.getByTestId('node-enc2').count()).toBe(0);
     expect(await page.getByTestId('node-rep2').count()).toBe(0);
 
     // shift-drag a box around data and enc, drag both, undo both in one step
@@ -575,12 +579,12 @@ describe.skipIf(!hasChromium())('editor', () => {
     await page.mouse.move(e0.x + e0.width + 6, Math.max(d0.y + d0.height, e0.y + e0.height) + 8, { steps: 6 });
     await page.mouse.up();
     await page.keyboard.up('Shift');
-    await expect.poll(() => page.locator('.vae-node.selected').count()).toBe(2);
+    await poll(() => page.locator('.vae-node.selected').count()).toBe(2);
     await page.mouse.move(e0.x + 60, e0.y + 10);
     await page.mouse.down();
     await page.mouse.move(e0.x + 60, e0.y + 110, { steps: 8 });
     await page.mouse.up();
-    await expect.poll(async () => (await page.getByTestId('node-data').boundingBox())!.y - d0.y).toBeGreaterThan(60);
+    await poll(async () => (await page.getByTestId('node-data').boundingBox())!.y - d0.y).toBeGreaterThan(60);
     expect((await page.getByTestId('node-enc').boundingBox())!.y - e0.y).toBeGreaterThan(60);
     await shots(page, 'multi-select-dragged');
     const moved = JSON.parse((await download(page, () => page.getByTestId('file-save').click())).text) as GraphJson;
@@ -592,7 +596,7 @@ describe.skipIf(!hasChromium())('editor', () => {
     expect(posOf(moved, 'data').x).toBe(std('data').x);
     expect(posOf(moved, 'rep')).toEqual(std('rep'));
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.getByTestId('undo').getAttribute('title')).not.toMatch(/Move/);
+    await poll(() => page.getByTestId('undo').getAttribute('title')).not.toMatch(/Move/);
     const back = JSON.parse((await download(page, () => page.getByTestId('file-save').click())).text) as GraphJson;
     expect(posOf(back, 'data')).toEqual(std('data'));
     expect(posOf(back, 'enc')).toEqual(std('enc'));
@@ -603,24 +607,24 @@ describe.skipIf(!hasChromium())('editor', () => {
     const kl = await center(page, 'socket-kl-out-kl');
     const beta = await center(page, 'socket-beta-in-kl');
     await page.mouse.click((kl.x + beta.x) / 2, (kl.y + beta.y) / 2);
-    await expect.poll(() => page.locator('[data-testid="wire"][data-from="kl.kl"]').getAttribute('class')).toContain('selected');
+    await poll(() => page.locator('[data-testid="wire"][data-from="kl.kl"]').getAttribute('class')).toContain('selected');
     expect(await wireEl.count()).toBe(1);
     await shots(page, 'wire-selected');
     await page.keyboard.press('Delete');
-    await expect.poll(() => wires(page).count()).toBe(10);
+    await poll(() => wires(page).count()).toBe(10);
     await page.keyboard.press('Control+z');
-    await expect.poll(() => wires(page).count()).toBe(11);
+    await poll(() => wires(page).count()).toBe(11);
 
     // auto-arrange (ELK, loaded on demand) is one undoable step
     await page.getByTestId('auto-arrange').click();
-    await expect.poll(() => page.getByTestId('undo').getAttribute('title')).toContain('Auto-arrange');
+    await poll(() => page.getByTestId('undo').getAttribute('title')).toContain('Auto-arrange');
     const xs = await Promise.all(['data', 'enc', 'rep', 'dec', 'recon', 'opt'].map(async (id) => (await page.getByTestId(`node-${id}`).boundingBox())!.x));
     for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
     await shots(page, 'auto-arranged');
     const arranged = JSON.parse((await download(page, () => page.getByTestId('file-save').click())).text) as GraphJson;
     expect(arranged.nodes.map((n) => n.position)).not.toEqual(standard.nodes.map((n) => n.position));
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.getByTestId('undo').getAttribute('title')).not.toContain('Auto-arrange');
+    await poll(() => page.getByTestId('undo').getAttribute('title')).not.toContain('Auto-arrange');
     const restored = JSON.parse((await download(page, () => page.getByTestId('file-save').click())).text) as GraphJson;
     expect(restored.nodes.map((n) => [n.id, n.position])).toEqual(standard.nodes.map((n) => [n.id, n.position]));
 
