@@ -18,6 +18,11 @@ export interface StepStats {
   /** 10th and 90th percentiles. */
   p10: number;
   p90: number;
+  /**
+   * Median CPU time of this process per step (process.cpuUsage, user + system). On a shared
+   * machine a step's wall time includes waiting for a core; its CPU time mostly does not.
+   */
+  cpuMsPerStep: number;
   steps: number;
   /** The last timed step's loss (a sanity check: the three train the same model). */
   lastLoss: number;
@@ -34,7 +39,7 @@ export interface CompileStats {
 }
 
 export interface BenchOptions {
-  /** Rounds of interleaving; each round runs `block` steps of every contender in turn. */
+  /** Rounds of interleaving; each round runs 1 + `block` steps of every contender in turn (the first untimed). */
   rounds?: number;
   block?: number;
   /** Steps per round for the stock contender (it is ~4× slower). */
@@ -56,12 +61,20 @@ export interface BenchResult {
   cpus: number;
   cpuModel: string;
   contenders: StepStats[];
+  /** From the wall-time medians. */
   ratios: {
     /** compiled / handFast ms per step (goal ≤ 1.02). */
     compiledOverHandFast: number | null;
     /** stock / compiled ms per step (goal ≥ 3.5). */
     stockOverCompiled: number | null;
   };
+  /** The same ratios from the CPU-time medians (less sensitive to other load on the machine). */
+  cpuRatios: {
+    compiledOverHandFast: number | null;
+    stockOverCompiled: number | null;
+  };
+  /** Load average (1 min) before and after the step bench: how busy the machine was. */
+  loadAverage: [number, number];
   compile: CompileStats[];
 }
 
@@ -88,6 +101,7 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
   makers.push(handFastContender, compiledContender, ...(opts.extra ?? []));
   const contenders = makers.map((make) => make(mnist));
   const times = contenders.map(() => [] as number[]);
+  const cpu = contenders.map(() => [] as number[]);
   const next = contenders.map(() => 1);
   const last = contenders.map(() => NaN);
   try {
@@ -95,13 +109,20 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
       for (let k = 0; k < warmup; k++) last[i] = contenders[i]!.step(next[i]!++);
     }
     for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < contenders.length; i++) {
+      // Rotate the order every round, and leave each block's first step untimed: the first
+      // step after another contender pays for its caches and garbage.
+      for (let j = 0; j < contenders.length; j++) {
+        const i = (j + r) % contenders.length;
         const c = contenders[i]!;
         const n = c.name === 'stock' ? stockBlock : block;
+        last[i] = c.step(next[i]!++);
         for (let k = 0; k < n; k++) {
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           last[i] = c.step(next[i]!++);
           times[i]!.push(performance.now() - t0);
+          const dc = process.cpuUsage(c0);
+          cpu[i]!.push((dc.user + dc.system) / 1000);
         }
       }
       opts.onProgress?.(`round ${r + 1}/${rounds}`);
@@ -113,7 +134,7 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
   }
   return contenders.map((c, i) => {
     const s = [...times[i]!].sort((a, b) => a - b);
-    return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), steps: s.length, lastLoss: last[i]! };
+    return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), cpuMsPerStep: median(cpu[i]!), steps: s.length, lastLoss: last[i]! };
   });
 }
 
@@ -189,8 +210,11 @@ export function runCompileBench(runs = 200): CompileStats[] {
 export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promise<BenchResult> {
   const os = await import('node:os');
   const compileStats = runCompileBench(opts.compileRuns ?? 200);
+  const load0 = os.loadavg()[0]!;
   const contenders = await runStepBench(mnist, opts);
-  const get = (n: string) => contenders.find((c) => c.name === n)?.msPerStep;
+  const load1 = os.loadavg()[0]!;
+  const get = (n: string, k: 'msPerStep' | 'cpuMsPerStep' = 'msPerStep') => contenders.find((c) => c.name === n)?.[k];
+  const ratio = (a: number | undefined, b: number | undefined, d: number) => (a && b ? round(a / b, d) : null);
   const stock = get('stock');
   const handFast = get('handFast');
   const compiled = get('compiled');
@@ -203,9 +227,14 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
     cpuModel: cpus[0]?.model ?? 'unknown',
     contenders,
     ratios: {
-      compiledOverHandFast: compiled && handFast ? round(compiled / handFast, 3) : null,
-      stockOverCompiled: stock && compiled ? round(stock / compiled, 2) : null,
+      compiledOverHandFast: ratio(compiled, handFast, 3),
+      stockOverCompiled: ratio(stock, compiled, 2),
     },
+    cpuRatios: {
+      compiledOverHandFast: ratio(get('compiled', 'cpuMsPerStep'), get('handFast', 'cpuMsPerStep'), 3),
+      stockOverCompiled: ratio(get('stock', 'cpuMsPerStep'), get('compiled', 'cpuMsPerStep'), 2),
+    },
+    loadAverage: [round(load0, 2), round(load1, 2)],
     compile: compileStats,
   };
 }

@@ -24,6 +24,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       'log-every': { kind: 'int', min: 1, max: 10_000_000, meta: 'N', help: 'print a step every N steps (default 10; the last step always)' },
       json,
       out: { kind: 'string', meta: 'DIR', help: 'save the trained weights (model.json + group1-shard1of1.bin) and graph.json in DIR' },
+      iwae: { kind: 'int', min: 1, max: 5000, meta: 'K', help: 'every eval also reports nll (importance-weighted, K samples), activeUnits, klPerDim' },
+    },
+  },
+  {
+    // Parsed by src/cli/compare.ts itself; listed here for the help.
+    name: 'compare',
+    summary: 'train two graphs in lockstep (same batches, ε, matching weights) and report the first node whose output differs.',
+    positionals: ['a.json', 'b.json'],
+    flags: {
+      steps: { kind: 'int', min: 1, max: 10_000_000, meta: 'N', help: 'lockstep steps (default 20)' },
+      seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, meta: 'S', help: "override the files' training.seed" },
+      tolerance: { kind: 'string', meta: 'T', help: 'relative tolerance (default 1e-4)' },
+      json,
     },
   },
   {

@@ -1,5 +1,5 @@
 /**
- * The `vae-lab` command line (DESIGN.md section 5): check, train, bench.
+ * The `vae-lab` command line (DESIGN.md section 5): check, train, bench, compare.
  *
  *   npm run --silent cli -- check presets/standard-vae.json --json
  *
@@ -55,6 +55,11 @@ async function main(): Promise<number> {
     const asked = argv.length > 0;
     (asked ? process.stdout : process.stderr).write(`${helpText(COMMANDS)}\n`);
     return asked ? 0 : 1;
+  }
+  if (argv[0] === 'compare') {
+    // compare parses its own options (src/cli/compare.ts).
+    const { runCompare } = await import('./compare');
+    return runCompare(argv, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
   }
   const parsed = parseArgs(argv, COMMANDS);
   if (!parsed.ok) {

@@ -15,7 +15,17 @@ export type CliEvent =
   | { event: 'warning'; code: string; node: string | null; port: string | null; message: string }
   | { event: 'ok'; nodes: number; edges: number; parameters: number }
   | { event: 'step'; step: number; loss: number; recon: number; kl: number; msPerStep: number }
-  | { event: 'eval'; step: number; heldOutLoss: number; recon: number; kl: number }
+  | {
+      event: 'eval';
+      step: number;
+      heldOutLoss: number;
+      recon: number;
+      kl: number;
+      /** With train --iwae K. */
+      nll?: number;
+      activeUnits?: number;
+      klPerDim?: number[];
+    }
   | {
       event: 'done';
       steps: number;
@@ -113,14 +123,14 @@ export class Output {
   /** Redraw the progress bar (text mode, stderr a terminal). */
   progress(text: string): void {
     if (this.json || !this.err.isTTY) return;
-    const width = Math.max(20, (this.err.columns ?? 80) - 1);
+    const width = Math.max(20, (this.err.columns || 100) - 1);
     this.err.write(`\r${text.slice(0, width).padEnd(width)}`);
     this.barShown = true;
   }
 
   clearBar(): void {
     if (!this.barShown) return;
-    const width = Math.max(20, (this.err.columns ?? 80) - 1);
+    const width = Math.max(20, (this.err.columns || 100) - 1);
     this.err.write(`\r${' '.repeat(width)}\r`);
     this.barShown = false;
   }

@@ -11,6 +11,7 @@ import type { ParsedArgs } from './args';
 import { loadGraph } from './load';
 import { bar, formatDuration, nonFinitePath, type Output } from './output';
 import { prepareOutDir, saveModel } from './save';
+import { iwaeEvalFields } from './iwae-eval';
 
 export function medianOf(xs: readonly number[]): number {
   if (!xs.length) return NaN;
@@ -32,6 +33,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
   const backend = (f.backend as BackendName | undefined) ?? 'wasm';
   const logEvery = (f['log-every'] as number | undefined) ?? 10;
   const outDir = f.out as string | undefined;
+  const iwaeK = f.iwae as number | undefined;
 
   const loaded = await loadGraph(file, { seed });
   for (const w of loaded.warnings) out.diagnostic(w);
@@ -79,9 +81,17 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
           fix: 'The weights have overflowed: lower the learning rate or check the graph for exploding values.',
         });
       }
+      let extra = '';
+      let fields = {};
+      if (iwaeK !== undefined) {
+        const r = iwaeEvalFields(trainer, iwaeK);
+        if (!r.ok) return r.diagnostic;
+        fields = r.fields;
+        extra = `  nll (IWAE, K=${iwaeK}) ${r.fields.nll.toFixed(2)}  active units ${r.fields.activeUnits}/${r.fields.klPerDim.length}`;
+      }
       lastEval = e;
-      out.event({ event: 'eval', step, heldOutLoss: e.heldOutLoss, recon: e.recon, kl: e.kl });
-      out.line(`eval  step ${String(step).padStart(String(total).length)}  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(2)}) over ${e.count} digits`);
+      out.event({ event: 'eval', step, heldOutLoss: e.heldOutLoss, recon: e.recon, kl: e.kl, ...fields });
+      out.line(`eval  step ${String(step).padStart(String(total).length)}  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(2)}) over ${e.count} digits${extra}`);
       return null;
     };
 
