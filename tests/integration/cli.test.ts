@@ -345,6 +345,26 @@ describe('vae-lab train', () => {
     }
   });
 
+  it('--iwae K: every eval event also carries nll, activeUnits and klPerDim (summing to its kl)', async () => {
+    const r = await run(['train', PRESET, '--steps', '3', '--iwae', '5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expectAllFinite(r.events);
+    const [ev] = ofType(r, 'eval');
+    const perDim = ev!.klPerDim as number[];
+    expect(perDim).toHaveLength(20); // the preset's latentDim
+    expect(perDim.reduce((a, b) => a + b, 0)).toBeCloseTo(ev!.kl as number, 2);
+    expect(Number.isInteger(ev!.activeUnits)).toBe(true);
+    expect(typeof ev!.nll).toBe('number');
+    expect(ofType(r, 'done')).toHaveLength(1);
+  });
+
+  it('--out naming an existing file is a USAGE error before any training', async () => {
+    const file = writeGraph('not-a-dir.txt', 'x');
+    const r = await run(['train', PRESET, '--steps', '2', '--json', '--out', file]);
+    expect(r.code).toBe(1);
+    expect(r.events).toEqual([expect.objectContaining({ event: 'error', code: 'USAGE' })]);
+  });
+
   it('without --json: readable lines on stdout, no JSON, exit 0', async () => {
     const r = await run(['train', PRESET, '--steps', '4', '--log-every', '2']);
     expect(r.code, r.stderr).toBe(0);
@@ -356,5 +376,25 @@ describe('vae-lab train', () => {
     expect(lines.every((l) => !l.startsWith('{'))).toBe(true);
     // stderr is not a terminal here: no progress bar redraws.
     expect(r.stderr).not.toContain('\r');
+  });
+});
+
+describe('vae-lab compare and help', () => {
+  it('compare dispatches to the lockstep comparison: a β change diverges at the β node, exit 0', async () => {
+    const doc = clone(preset);
+    doc.nodes.find((n) => n.id === 'beta')!.params.beta = 4;
+    const r = await run(['compare', PRESET, writeGraph('beta4.json', doc), '--steps', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expectNoStackTrace(r);
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0]).toMatchObject({ event: 'diverged', step: 1, node: 'beta' });
+  });
+
+  it('help lists every command on stdout with exit 0; no command at all is exit 1', async () => {
+    const [help, none] = await Promise.all([run(['help']), run([])]);
+    expect(help.code).toBe(0);
+    for (const c of ['check', 'train', 'bench', 'compare']) expect(help.stdout).toContain(`vae-lab ${c}`);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
   });
 });
