@@ -147,6 +147,9 @@ export const useTrainingStore = defineStore('training', () => {
   let sentDocument = -1;
   let syncPending = false;
   let fellBack = false;
+  let pendingStep: { m: StepMetrics; numTensors: number } | null = null;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  const SHOW_EVERY_MS = 100;
 
   const canTrain = computed(() => graphStore.canTrain);
   const blockedReason = computed(() => (graphStore.canTrain ? null : graphStore.blockingReason));
@@ -207,6 +210,9 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function clearRun(keepPrevious: boolean): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    pendingStep = null;
     if (keepPrevious && series.value.step.length) previous.value = series.value;
     else if (!keepPrevious) previous.value = null;
     series.value = emptySeries();
@@ -357,15 +363,14 @@ export const useTrainingStore = defineStore('training', () => {
         s.kl.push(m.kl);
         s.klWeighted.push(m.klWeighted);
         s.ms.push(m.ms);
-        version.value++;
-        step.value = m.step;
-        epoch.value = m.epoch;
-        last.value = m;
-        numTensors.value = ev.numTensors;
-        updateBadges();
+        pendingStep = { m, numTensors: ev.numTensors };
+        // While running, the numbers on screen change at most every 100 ms (the series keeps every step).
+        if (phase.value !== 'running') flushStep();
+        else if (!flushTimer) flushTimer = setTimeout(flushStep, SHOW_EVERY_MS);
         return;
       }
       case 'stats':
+        flushStep();
         portStats.value = ev.portStats;
         writePortValues(ev.portStats);
         updateBadges();
@@ -393,6 +398,7 @@ export const useTrainingStore = defineStore('training', () => {
         if (ev.diagnostic.node) overlay.highlight = { node: ev.diagnostic.node, port: ev.diagnostic.port, reason: shortReason(ev.diagnostic) };
         return;
       case 'state':
+        flushStep();
         if (ev.running) {
           phase.value = 'running';
           busy.value = false;
@@ -440,6 +446,20 @@ export const useTrainingStore = defineStore('training', () => {
       case 'disposed':
         return;
     }
+  }
+
+  function flushStep(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const p = pendingStep;
+    pendingStep = null;
+    if (!p) return;
+    version.value++;
+    step.value = p.m.step;
+    epoch.value = p.m.epoch;
+    last.value = p.m;
+    numTensors.value = p.numTensors;
+    updateBadges();
   }
 
   function writePortValues(stats: Record<string, PortStat>): void {

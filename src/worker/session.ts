@@ -48,7 +48,7 @@ const DEFAULT_OPTIONS: Required<TrainOptions> = {
   breakOnKlNegative: true,
   evalEvery: 50,
   imagesEvery: 25,
-  statsEveryMs: 250,
+  statsEveryMs: 500,
 };
 
 /** Images in the grids. */
@@ -228,7 +228,7 @@ export class TrainingSession {
         if (req.edge) this.postProbe(req.edge);
         return;
       case 'evaluate': {
-        const t = this.requireTrainer();
+        const t = this.requireTrainable();
         this.post({ type: 'evaluated', metrics: t.evaluate(), epochEnd: false });
         return;
       }
@@ -348,6 +348,9 @@ export class TrainingSession {
     this.lastStatsAt = -Infinity;
     // Skip the warm-up when another rebuild is already queued (e.g. a backend picked during start-up).
     if (this.backend === 'webgl' && this.queuedRebuilds === 0) this.warmUp(plan);
+    // The grids at step 0 (what the untrained model does), before 'ready': on WebGL their
+    // first forward compiles shaders too, and Run must not wait behind that.
+    if (this.queuedRebuilds === 0) this.postImages();
     const dec = this.findDecoder(plan);
     this.post({
       type: 'ready',
@@ -362,8 +365,6 @@ export class TrainingSession {
       latentDim: dec?.dim ?? null,
       numTensors: tf.memory().numTensors,
     });
-    // The grids at step 0: what the untrained model does.
-    if (this.queuedRebuilds === 0) this.postImages();
   }
 
   /**
