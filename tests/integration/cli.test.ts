@@ -215,6 +215,16 @@ describe('vae-lab train', () => {
     expect(nt.end).toBe(nt.afterFirstStep);
   });
 
+  it('--epochs: an eval at the end of every epoch, once at the last step where they coincide', async () => {
+    // 9,000 training digits with heldOut 5000 leave 5,000: batches of 1,000 make 5-step epochs.
+    const doc = clone(preset);
+    Object.assign(doc.nodes.find((n) => n.id === 'data')!.params, { batchSize: 1000, heldOut: 5000 });
+    const file = writeGraph('short-epochs.json', doc);
+    const r = await run(['train', file, '--epochs', '2', '--log-every', '5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.map((e) => `${e.event}${e.step ?? e.steps}`)).toEqual(['step5', 'eval5', 'step10', 'eval10', 'done10']);
+  });
+
   it('--seed overrides the file: another seed gives other losses, the file seed the same ones', async () => {
     const args = ['train', PRESET, '--steps', '3', '--log-every', '1', '--json'];
     const [base, same, other] = await Promise.all([run(args), run([...args, '--seed', '1']), run([...args, '--seed', '7'])]);
