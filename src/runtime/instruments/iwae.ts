@@ -28,6 +28,8 @@ export interface IwaeOptions {
   chunk?: number;
   /** Extra key for the draws (default 0): the same key gives the same estimate. */
   key?: string | number;
+  /** Called after each chunk with the held-out examples done so far and their total (progress in a worker). */
+  onChunk?: (done: number, total: number) => void;
 }
 
 export interface IwaeResult {
@@ -94,6 +96,7 @@ export function iwaeNll(trainer: Trainer, opts: IwaeOptions = {}): IwaeNllResult
     nllSum -= v[0]!;
     elboSum -= v[1]!;
     count += chunk.end - chunk.start;
+    opts.onChunk?.(count, trainer.dataset.heldOutCount);
   }
   return { ok: true, k, nll: nllSum / count, elbo: elboSum / count, count };
 }
