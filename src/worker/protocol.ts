@@ -7,6 +7,7 @@
  * No tfjs here: the main thread imports this file.
  */
 import { z } from 'zod';
+import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKEND_NAMES);
@@ -56,6 +57,8 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('setOptions'), options: TrainOptions }),
   z.strictObject({ type: z.literal('memory') }),
   z.strictObject({ type: z.literal('dispose') }),
+  /** The instruments (issue 9): instruments-protocol.ts. */
+  ...INSTRUMENT_REQUESTS,
 ]);
 export type Request = z.input<typeof Request>;
 export type ParsedRequest = z.output<typeof Request>;
@@ -208,6 +211,7 @@ export const WorkerEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('memory'), numTensors: z.number().int(), numBytes: z.number() }),
   z.object({ type: z.literal('disposed') }),
+  ...INSTRUMENT_EVENTS,
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
@@ -243,6 +247,8 @@ export function transferablesOf(ev: WorkerEvent): ArrayBuffer[] {
     add(ev.samples?.pixels);
   } else if (ev.type === 'probe') {
     add(ev.summary?.thumbnail?.pixels);
+  } else {
+    for (const b of instrumentTransferables(ev as InstrumentEvent)) if (!out.includes(b)) out.push(b);
   }
   return out;
 }

@@ -17,6 +17,7 @@ import { createTrainer, disposeCaptured, type Captured, type Trainer } from '../
 import { useBackend } from '../runtime/backends';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { hashKey, mulberry32 } from '../runtime/random';
+import { InstrumentHandlers } from './instruments';
 import {
   parseRequest,
   type Backend,
@@ -111,9 +112,20 @@ export class TrainingSession {
   private backendMs: number[] = [];
   private watchedCanvas: unknown = null;
   private readonly yieldNow: () => Promise<void>;
+  /** The instruments' requests (src/worker/instruments.ts), over this session's trainer. */
+  private readonly instruments: InstrumentHandlers;
 
   constructor(private readonly env: SessionEnv) {
     this.yieldNow = env.yieldNow ?? defaultYield;
+    this.instruments = new InstrumentHandlers({
+      trainer: () => this.requireTrainable(),
+      mnist: () => {
+        if (!this.mnist) throw new SessionError('NOT_READY', 'The trainer is not initialised yet.');
+        return this.mnist;
+      },
+      seed: () => this.seed,
+      post: (ev, transfer) => this.post(ev, transfer),
+    });
   }
 
   /** Steps done by the current trainer (tests). */
@@ -248,6 +260,8 @@ export class TrainingSession {
         this.disposeTrainer();
         this.post({ type: 'disposed' });
         return;
+      default:
+        return this.instruments.handle(req);
     }
   }
 
