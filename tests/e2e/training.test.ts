@@ -190,6 +190,34 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
     await page.context().close();
   });
 
+  it('a crashed worker is reported with a Restart; the graph is untouched and training works again', async () => {
+    const { page, errors } = await openStandard(browser);
+    await stepAndWait(page, 1);
+    const worker = page.workers().find((w) => /training\.worker/.test(w.url()));
+    expect(worker, page.workers().map((w) => w.url()).join(', ')).toBeDefined();
+    await worker!.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('simulated worker crash');
+      }, 0);
+    });
+    const crashed = page.getByTestId('worker-crashed');
+    await expect.poll(() => crashed.count(), { timeout: 10_000 }).toBe(1);
+    expect(await crashed.textContent()).toMatch(/simulated worker crash/);
+    expect(await crashed.getAttribute('role')).toBe('alert');
+    expect(await page.getByTestId('train-step').isEnabled()).toBe(false);
+    expect(await text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
+    expect(await page.getByTestId('saved-marker').count()).toBe(1);
+    await screenshot(page, 'training-worker-crashed');
+    await page.getByTestId('train-restart').click();
+    await waitReady(page, 'wasm');
+    expect(await crashed.count()).toBe(0);
+    expect(await num(page, 'metric-step')).toBe(0);
+    await stepAndWait(page, 1);
+    expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
+    expect(errors.filter((e) => !/simulated worker crash/.test(e))).toEqual([]);
+    await page.context().close();
+  });
+
   it('switching backend keeps training working (wasm → webgl → cpu)', async () => {
     const { page, errors } = await openStandard(browser);
     await stepAndWait(page, 1);
