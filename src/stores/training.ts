@@ -335,7 +335,15 @@ export const useTrainingStore = defineStore('training', () => {
 
   // ------------------------------------------------------------------ events
 
+  /** Other stores that read the worker's events (the instruments store); see onWorkerEvent. */
+  const listeners = new Set<(ev: WorkerEvent) => void>();
+  function onWorkerEvent(fn: (ev: WorkerEvent) => void): () => void {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  }
+
   function onEvent(ev: WorkerEvent): void {
+    for (const fn of listeners) fn(ev);
     switch (ev.type) {
       case 'ready':
         phase.value = 'ready';
@@ -606,6 +614,9 @@ export const useTrainingStore = defineStore('training', () => {
     clearBreakpoint,
     useWorkerFactory,
     onEvent,
+    // for the instruments store: the same worker, its events
+    send,
+    onWorkerEvent,
   };
 });
 
