@@ -62,6 +62,8 @@ export interface EditorHandle {
   deleteSelection(): boolean;
   /** Resolves when the view shows the store's current document. */
   synced(): Promise<void>;
+  /** Where the pointer is, in graph coordinates, when it is over the canvas; else null. */
+  pointerInGraph(): { x: number; y: number } | null;
 }
 
 export const CATEGORY_ORDER: readonly NodeCategory[] = ['Data', 'VAE', 'Losses', 'Training', 'Layers', 'Ops'];
@@ -162,7 +164,11 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       }
     }
   };
+  const onPointerLeave = () => {
+    lastClient = { x: -1e9, y: -1e9 };
+  };
   el.addEventListener('pointermove', onPointerMove);
+  el.addEventListener('pointerleave', onPointerLeave);
   el.addEventListener('pointerdown', onPointerDownCapture, { capture: true });
   window.addEventListener('pointerup', onPointerUpWindow);
 
@@ -720,6 +726,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       destroyed = true;
       for (const s of stops) s();
       el.removeEventListener('pointermove', onPointerMove);
+      el.removeEventListener('pointerleave', onPointerLeave);
       el.removeEventListener('pointerdown', onPointerDownCapture, { capture: true });
       window.removeEventListener('pointerup', onPointerUpWindow);
       if (hintTimer) clearTimeout(hintTimer);
@@ -737,6 +744,13 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     autoArrange,
     deleteSelection,
     synced: () => requestSync(),
+    pointerInGraph() {
+      const r = el.getBoundingClientRect();
+      const { x, y } = lastClient;
+      if (x < r.left || x > r.right || y < r.top || y > r.bottom) return null;
+      const { k, x: tx, y: ty } = area.area.transform;
+      return { x: (x - r.left - tx) / k, y: (y - r.top - ty) / k };
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, ty
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
 import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../editor/analysis';
-import { defaultPositions } from '../editor/geometry';
+import { defaultPositions, nodeSize } from '../editor/geometry';
 import { copyNodeId, initialParams, newNodeId } from '../editor/ids';
 
 export interface HistoryEntry {
@@ -465,8 +465,8 @@ export const useGraphStore = defineStore('graph', () => {
     return true;
   }
 
-  /** Insert nodes (with their inner wires) under fresh ids, offset; one undoable step. */
-  function insertCopies(src: { nodes: GraphNode[]; edges: GraphEdge[] }, offset: number, label: string): string[] | null {
+  /** Insert nodes (with their inner wires) under fresh ids, shifted by (dx, dy); one undoable step. */
+  function insertCopies(src: { nodes: GraphNode[]; edges: GraphEdge[] }, offset: { dx: number; dy: number }, label: string): string[] | null {
     let g = graph.value;
     const idMap = new Map<string, string>();
     const commands: Command[] = [];
@@ -479,7 +479,7 @@ export const useGraphStore = defineStore('graph', () => {
         params: JSON.parse(JSON.stringify(n.params)) as Record<string, unknown>,
       };
       if (n.label !== undefined) node.label = n.label;
-      node.position = { x: (n.position?.x ?? 0) + offset, y: (n.position?.y ?? 0) + offset };
+      node.position = { x: Math.round((n.position?.x ?? 0) + offset.dx), y: Math.round((n.position?.y ?? 0) + offset.dy) };
       // reserve the id for the next copy
       g = { ...g, nodes: [...g.nodes, { id, type: n.type, params: {} }] };
       commands.push({ op: 'addNode', node });
@@ -499,17 +499,39 @@ export const useGraphStore = defineStore('graph', () => {
     return ids;
   }
 
-  function paste(): string[] | null {
+  function bbox(nodes: readonly GraphNode[]): { x: number; y: number; w: number; h: number } {
+    const xs = nodes.map((n) => n.position?.x ?? 0);
+    const ys = nodes.map((n) => n.position?.y ?? 0);
+    const x = Math.min(...xs);
+    const y = Math.min(...ys);
+    const size = (n: GraphNode) => nodeSize(n.type, registry);
+    return { x, y, w: Math.max(...nodes.map((n) => (n.position?.x ?? 0) + size(n).width)) - x, h: Math.max(...nodes.map((n) => (n.position?.y ?? 0) + size(n).height)) - y };
+  }
+
+  /**
+   * Paste the clipboard: with `at` (a point of the canvas, e.g. under the pointer) the
+   * copies' top-left corner goes there; without, they are offset from the originals.
+   * Pasting again shifts each new copy a little further.
+   */
+  function paste(at?: { x: number; y: number }): string[] | null {
     const c = clipboard.value;
     if (!c || !c.nodes.length) return null;
     pasteCount++;
-    return insertCopies(c, 40 * pasteCount, c.nodes.length === 1 ? `Paste ${c.nodes[0]!.id}` : `Paste ${c.nodes.length} nodes`);
+    const label = c.nodes.length === 1 ? `Paste ${c.nodes[0]!.id}` : `Paste ${c.nodes.length} nodes`;
+    if (at) {
+      const b = bbox(c.nodes);
+      const k = 30 * (pasteCount - 1);
+      return insertCopies(c, { dx: at.x - b.x + k, dy: at.y - b.y + k }, label);
+    }
+    return insertCopies(c, { dx: 40 * pasteCount, dy: 40 * pasteCount }, label);
   }
 
+  /** Copies of nodes (with their inner wires) placed just below the originals. */
   function duplicate(ids: readonly string[] = selection.value): string[] | null {
     const c = copyNodes(ids);
     if (!c) return null;
-    return insertCopies(c, 40, c.nodes.length === 1 ? `Duplicate ${c.nodes[0]!.id}` : `Duplicate ${c.nodes.length} nodes`);
+    const b = bbox(c.nodes);
+    return insertCopies(c, { dx: 0, dy: b.h + 40 }, c.nodes.length === 1 ? `Duplicate ${c.nodes[0]!.id}` : `Duplicate ${c.nodes.length} nodes`);
   }
 
   function rename(id: string, label: string | null): boolean {

@@ -112,6 +112,16 @@ describe('graph store', () => {
     expect(store.selection).toEqual(ids);
     store.undo();
     expect(store.graph.nodes.length).toBe(before.nodes.length);
+    // at a point: the copies' top-left corner goes there (shifted 30 more for this second paste), keeping their layout
+    const at = store.paste({ x: 1000, y: 900 })!;
+    const pos = (id: string) => store.graph.nodes.find((n) => n.id === id)!.position!;
+    expect(pos(at[0]!)).toEqual({ x: 1030, y: 930 + (enc.position!.y - 60) });
+    expect(pos(at[1]!).x - pos(at[0]!).x).toBe(260);
+    // duplicate: just below the originals
+    const dup = store.duplicate(['kl', 'beta'])!;
+    const kl = before.nodes.find((n) => n.id === 'kl')!;
+    expect(pos(dup[0]!).x).toBe(kl.position!.x);
+    expect(pos(dup[0]!).y).toBeGreaterThan(kl.position!.y + 100);
   });
 
   it('merges edits that share a merge key into one undo step', () => {
