@@ -16,7 +16,6 @@ import { applyFixes, parseAnswerKey } from '../../src/graph/answers';
 import { registry } from '../../nodes';
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(`../../presets/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-const standard = read('standard-vae.json');
 const latent2d = read('latent-2d.json');
 
 class Harness {

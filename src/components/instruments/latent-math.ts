@@ -296,7 +296,7 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   if (!(span > 0)) return [lo];
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count * 1.2) ?? 10 * mag;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) out.push(Math.abs(t) < 1e-12 ? 0 : Number(t.toPrecision(6)));
   return out;
