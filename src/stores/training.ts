@@ -262,6 +262,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function setBackend(name: Backend): void {
+    if (name === backend.value && activeBackend.value === name && !fatal.value) return;
     backend.value = name;
     advice.value = null;
     try {
