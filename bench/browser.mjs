@@ -229,8 +229,10 @@ async function main() {
     server.kill('SIGTERM');
     rmSync(outDir, { recursive: true, force: true });
   }
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
   const report = {
     when: new Date().toISOString(),
+    commit,
     loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, node: process.version, chromium: chromiumVersion },
     graph: 'presets/standard-vae.json (batch 128, 784-400-20-400-784)',
