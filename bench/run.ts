@@ -73,6 +73,12 @@ export interface BenchResult {
     compiledOverHandFast: number | null;
     stockOverCompiled: number | null;
   };
+  /**
+   * Paired: the median over rounds of (that round's median compiled step / that round's
+   * median handFast step); the two blocks of a round run seconds apart, so they share the
+   * machine's load. Wall and CPU time.
+   */
+  pairedCompiledOverHandFast: { wall: number | null; cpu: number | null };
   /** Load average (1 min) before and after the step bench: how busy the machine was. */
   loadAverage: [number, number];
   compile: CompileStats[];
@@ -91,7 +97,17 @@ export function median(xs: number[]): number {
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
+export interface StepBench {
+  stats: StepStats[];
+  /** Per contender, per round: the median wall and CPU ms of its block. */
+  rounds: Array<Array<{ wall: number; cpu: number }>>;
+}
+
 export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Promise<StepStats[]> {
+  return (await runStepBenchRounds(mnist, opts)).stats;
+}
+
+export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {}): Promise<StepBench> {
   const rounds = opts.rounds ?? 12;
   const block = opts.block ?? 8;
   const stockBlock = opts.stockBlock ?? 3;
@@ -102,6 +118,7 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
   const contenders = makers.map((make) => make(mnist));
   const times = contenders.map(() => [] as number[]);
   const cpu = contenders.map(() => [] as number[]);
+  const perRound = contenders.map(() => [] as Array<{ wall: number; cpu: number }>);
   const next = contenders.map(() => 1);
   const last = contenders.map(() => NaN);
   try {
@@ -116,6 +133,7 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
         const c = contenders[i]!;
         const n = c.name === 'stock' ? stockBlock : block;
         last[i] = c.step(next[i]!++);
+        const from = times[i]!.length;
         for (let k = 0; k < n; k++) {
           const c0 = process.cpuUsage();
           const t0 = performance.now();
@@ -124,6 +142,7 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
           const dc = process.cpuUsage(c0);
           cpu[i]!.push((dc.user + dc.system) / 1000);
         }
+        perRound[i]!.push({ wall: median(times[i]!.slice(from)), cpu: median(cpu[i]!.slice(from)) });
       }
       opts.onProgress?.(`round ${r + 1}/${rounds}`);
       // Let the event loop breathe (progress output, signals).
@@ -132,10 +151,11 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
   } finally {
     for (const c of contenders) c.dispose();
   }
-  return contenders.map((c, i) => {
+  const stats = contenders.map((c, i) => {
     const s = [...times[i]!].sort((a, b) => a - b);
     return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), cpuMsPerStep: median(cpu[i]!), steps: s.length, lastLoss: last[i]! };
   });
+  return { stats, rounds: perRound };
 }
 
 /** A valid graph of about `n` nodes: a long chain of dense layers into a hand-wired VAE. */
@@ -211,8 +231,13 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
   const os = await import('node:os');
   const compileStats = runCompileBench(opts.compileRuns ?? 200);
   const load0 = os.loadavg()[0]!;
-  const contenders = await runStepBench(mnist, opts);
+  const bench = await runStepBenchRounds(mnist, opts);
+  const contenders = bench.stats;
   const load1 = os.loadavg()[0]!;
+  const iCompiled = contenders.findIndex((c) => c.name === 'compiled');
+  const iHand = contenders.findIndex((c) => c.name === 'handFast');
+  const paired = (k: 'wall' | 'cpu') =>
+    iCompiled >= 0 && iHand >= 0 ? round(median(bench.rounds[iCompiled]!.map((r, j) => r[k] / bench.rounds[iHand]![j]![k])), 3) : null;
   const get = (n: string, k: 'msPerStep' | 'cpuMsPerStep' = 'msPerStep') => contenders.find((c) => c.name === n)?.[k];
   const ratio = (a: number | undefined, b: number | undefined, d: number) => (a && b ? round(a / b, d) : null);
   const stock = get('stock');
@@ -234,6 +259,7 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
       compiledOverHandFast: ratio(get('compiled', 'cpuMsPerStep'), get('handFast', 'cpuMsPerStep'), 3),
       stockOverCompiled: ratio(get('stock', 'cpuMsPerStep'), get('compiled', 'cpuMsPerStep'), 2),
     },
+    pairedCompiledOverHandFast: { wall: paired('wall'), cpu: paired('cpu') },
     loadAverage: [round(load0, 2), round(load1, 2)],
     compile: compileStats,
   };

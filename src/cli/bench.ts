@@ -48,6 +48,7 @@ function printTable(out: Output, r: BenchResult, target: string | null): void {
   out.line('');
   out.line(`${pad('', 22)}${'wall'.padStart(8)}${'cpu'.padStart(8)}`);
   out.line(`${pad('compiled / handFast', 22)}${String(r.ratios.compiledOverHandFast ?? '–').padStart(8)}${String(r.cpuRatios.compiledOverHandFast ?? '–').padStart(8)}   goal ≤ ${GOALS.compiledOverHandFast}${verdict(r.ratios.compiledOverHandFast, le)}`);
+  out.line(`${pad('  paired by round', 22)}${String(r.pairedCompiledOverHandFast.wall ?? '–').padStart(8)}${String(r.pairedCompiledOverHandFast.cpu ?? '–').padStart(8)}`);
   out.line(`${pad('stock / compiled', 22)}${String(r.ratios.stockOverCompiled ?? '–').padStart(8)}${String(r.cpuRatios.stockOverCompiled ?? '–').padStart(8)}   goal ≥ ${GOALS.stockOverCompiled}${verdict(r.ratios.stockOverCompiled, ge)}`);
   out.line('');
   out.line(`${pad('compile()', 16)}${'nodes'.padStart(6)}${'edges'.padStart(6)}${'median ms'.padStart(11)}${'p90 ms'.padStart(9)}${'runs'.padStart(6)}`);
