@@ -58,7 +58,7 @@ const layerConfigs = LAYERS.map((layer, i) => {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'public/', 'test-results/', 'coverage/', 'bench-results/', '**/*.vue'],
+    ignores: ['node_modules/', 'dist/', 'public/', 'test-results/', 'coverage/', 'bench-results/', 'bench-output/', '**/*.vue'],
   },
   ...tseslint.configs.recommended,
   {
