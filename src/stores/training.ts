@@ -347,6 +347,11 @@ export const useTrainingStore = defineStore('training', () => {
     for (const fn of listeners) fn(ev);
     switch (ev.type) {
       case 'ready':
+        // Another rebuild is queued behind this one (e.g. a preset opened during start-up): not ready yet.
+        if (ev.queued) {
+          activeBackend.value = ev.backend;
+          return;
+        }
         phase.value = 'ready';
         busy.value = false;
         activeBackend.value = ev.backend;

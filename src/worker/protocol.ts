@@ -168,6 +168,8 @@ export const WorkerEvent = z.discriminatedUnion('type', [
     decoder: z.string().nullable(),
     latentDim: z.number().int().nullable(),
     numTensors: z.number().int(),
+    /** init / reset / setBackend requests still queued behind this one: the trainer is rebuilt again soon. */
+    queued: z.number().int().optional(),
   }),
   z.object({
     type: z.literal('stepped'),

@@ -55,6 +55,7 @@ const DEFAULT_OPTIONS: Required<TrainOptions> = {
 /** Images in the grids. */
 export const GRID_COUNT = 16;
 const HIST_BINS = 24;
+const IMAGES_AT_LEAST_MS = 3000;
 const THUMBS = 8;
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|lavapipe|software/i;
 
@@ -103,6 +104,7 @@ export class TrainingSession {
   private capturedStep = 0;
   private probeEdge: Edge | null = null;
   private lastStatsAt = -Infinity;
+  private lastImagesAt = -Infinity;
   private fixedZ: { dim: number; seed: number; data: Float32Array } | null = null;
   private skipJumpOnce = false;
   /** init / reset / setBackend requests waiting in the queue. */
@@ -378,6 +380,7 @@ export class TrainingSession {
       decoder: dec?.node ?? null,
       latentDim: dec?.dim ?? null,
       numTensors: tf.memory().numTensors,
+      queued: this.queuedRebuilds,
     });
   }
 
@@ -549,7 +552,8 @@ export class TrainingSession {
     if (epochEnd || m.step % this.options.evalEvery === 0) {
       this.post({ type: 'evaluated', metrics: trainer.evaluate(), epochEnd });
     }
-    if (single || m.step % this.options.imagesEvery === 0) this.postImages();
+    // Every imagesEvery steps, and at least every few seconds when steps are slow (software WebGL).
+    if (single || m.step % this.options.imagesEvery === 0 || now - this.lastImagesAt >= IMAGES_AT_LEAST_MS) this.postImages();
     if (this.backend === 'webgl' && m.step > 1) {
       this.backendMs.push(m.ms);
       if (!this.advised && this.renderer?.software && this.backendMs.length >= 4) await this.adviseBackend();
@@ -685,6 +689,7 @@ export class TrainingSession {
   private postImages(): void {
     const t = this.trainer;
     if (!t || this.stale) return;
+    this.lastImagesAt = performance.now();
     const plan = t.plan;
     const ds = t.dataset;
     const count = Math.min(GRID_COUNT, ds.heldOutCount);

@@ -95,6 +95,20 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     expect(h.of('error')).toEqual([]);
   });
 
+  it('a ready says how many rebuilds are still queued behind it; only the last one skips none', async () => {
+    const h = new Harness();
+    sessions.push(h);
+    const a = h.send({ type: 'init', graph: standard, backend: 'wasm', seed: 1 });
+    const b = h.send({ type: 'reset', seed: 2 });
+    await Promise.all([a, b]);
+    expect(h.of('ready').map((r) => [r.seed, r.queued])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
+    // The superseded rebuild skipped its image grids.
+    expect(h.of('images')).toHaveLength(1);
+  });
+
   it('step(1) three times: exactly three batches, finite metrics, numbers on every wire', async () => {
     const h = await started();
     sessions.push(h);

@@ -95,6 +95,16 @@ describe('training store', () => {
     expect(store.canStep).toBe(true);
   });
 
+  it('a ready with rebuilds still queued behind it is not ready yet (Run would wait behind them)', () => {
+    const { store, w } = setup();
+    w().emit({ ...ready(), queued: 1 } as WorkerEvent);
+    expect(store.phase).toBe('starting');
+    expect(store.canStep).toBe(false);
+    w().emit({ ...ready(), queued: 0 } as WorkerEvent);
+    expect(store.phase).toBe('ready');
+    expect(store.canStep).toBe(true);
+  });
+
   it('writes badges and numbers on wires from the step and its port statistics', () => {
     const { store, overlay, w } = setup();
     w().emit(ready());
