@@ -358,7 +358,7 @@ export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): 
 }
 
 /** Floats (clamped to [0,1]) as grey bytes; `count` square images of `features` pixels. */
-function greyImages(v: ArrayLike<number>, count: number, features: number): LatentImages {
+export function greyImages(v: ArrayLike<number>, count: number, features: number): LatentImages {
   const side = Math.round(Math.sqrt(features));
   const px = new Uint8Array(count * features);
   for (let i = 0; i < px.length; i++) {

@@ -17,7 +17,8 @@ import { createTrainer, disposeCaptured, type Captured, type Trainer } from '../
 import { useBackend } from '../runtime/backends';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { hashKey, mulberry32 } from '../runtime/random';
-import { InstrumentHandlers } from './instruments';
+import { InstrumentHandlers, decodeLatent, greyImages } from './instruments';
+import { findLatent } from '../runtime/instruments/subgraph';
 import {
   parseRequest,
   type Backend,
@@ -725,56 +726,31 @@ export class TrainingSession {
     } else {
       notes.push('No reconstruction loss trains, so there is nothing to reconstruct.');
     }
+    // Samples from the prior: fixed z ~ N(0, I) through the graph's own decoder path (a
+    // vae.decoder or one wired from dense layers), as the latent views decode them.
     const dec = this.findDecoder(plan);
     if (dec) {
       if (!this.fixedZ || this.fixedZ.dim !== dec.dim || this.fixedZ.seed !== this.seed) {
         this.fixedZ = { dim: dec.dim, seed: this.seed, data: gaussian(GRID_COUNT * dec.dim, hashKey(this.seed, 'prior-grid')) };
       }
-      const z = this.fixedZ.data;
-      let out: tf.Tensor | null = null;
-      tf.tidy(() => {
-        const pn = plan.nodes.get(dec.node)!;
-        const res = pn.def.forward({
-          nodeId: dec.node,
-          params: pn.params,
-          inputs: { z: tf.tensor2d(z, [GRID_COUNT, dec.dim]) },
-          multi: {},
-          vars: t.model.nodeVars(dec.node),
-          inShapes: pn.inShapes,
-          outShapes: pn.outShapes,
-          mode: 'eval',
-          step: t.stepsDone,
-          random: { normal: (s) => tf.zeros(s), uniform: (s) => tf.zeros(s) },
-          data: feed,
-          fast: t.fast,
-        });
-        const y = Object.values(res)[0];
-        if (y) out = tf.keep(y);
-      });
-      if (out) {
-        samples = toImages(out, notes, 'samples');
-        (out as tf.Tensor).dispose();
-      }
+      const decoded = decodeLatent(t, this.fixedZ.data, GRID_COUNT);
+      samples = decoded.images;
+      if (decoded.note) notes.push(decoded.note);
     } else {
-      notes.push('No vae.decoder node found: samples from the prior need one (z ~ N(0, I) → decoder).');
+      notes.push('No z feeds a reconstruction loss, so there is nothing to decode from the prior.');
     }
     const ev: WorkerEvent = { type: 'images', step: t.stepsDone, inputs, recons, samples, note: notes.length ? notes.join(' ') : null };
     this.post(ev, [inputs?.pixels.buffer, recons?.pixels.buffer, samples?.pixels.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
   }
 
-  /** The decoder for prior samples: the vae.decoder feeding the reconstruction loss (else any active one) and its latent width. */
+  /** The decoder path for prior samples: z (found through the KL node, as the instruments find it) → the reconstruction's xHat. */
   private findDecoder(plan: Plan): { node: string; dim: number } | null {
-    const reconNode = plan.activeOrder.find((id) => plan.nodes.get(id)!.def.role === 'reconstruction');
-    const viaLoss = reconNode ? plan.nodes.get(reconNode)!.inputs.xHat?.[0]?.node : undefined;
-    const candidates = [viaLoss, ...plan.activeOrder].filter((id): id is string => !!id);
-    for (const id of candidates) {
-      const n = plan.nodes.get(id);
-      if (!n || n.def.role !== 'decoder') continue;
-      const zs = n.inShapes.z;
-      const d = zs ? zs[zs.length - 1] : undefined;
-      if (typeof d === 'number' && d > 0) return { node: id, dim: d };
-    }
-    return null;
+    const latent = findLatent(plan, true);
+    if (!latent.ok || !latent.site.z || !latent.site.recon.length) return null;
+    const d = latent.site.muShape[latent.site.muShape.length - 1];
+    if (typeof d !== 'number' || d <= 0) return null;
+    const xHat = plan.nodes.get(latent.site.recon[0]!)!.inputs.xHat?.[0];
+    return { node: xHat?.node ?? latent.site.z.node, dim: d };
   }
 }
 
@@ -816,13 +792,7 @@ function toImages(t: tf.Tensor, notes: string[], what: string): ImageBlock | nul
     notes.push(`The ${what} are not images (shape [${t.shape.join(',')}]).`);
     return null;
   }
-  const v = t.dataSync();
-  const px = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    px[i] = Number.isFinite(x) ? Math.round(Math.min(1, Math.max(0, x)) * 255) : 0;
-  }
-  return { count: t.shape[0]!, width: side, height: side, pixels: px };
+  return greyImages(t.dataSync(), t.shape[0]!, f);
 }
 
 /** Statistics of a tensor for the probe view. */

@@ -95,6 +95,23 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     expect(h.of('error')).toEqual([]);
   });
 
+  it('samples from the prior also come from a decoder wired by hand from dense layers (the bug hunt)', async () => {
+    const bugHunt = JSON.parse(readFileSync(new URL('../../presets/bug-hunt.json', import.meta.url), 'utf8'));
+    const h = await started(bugHunt);
+    sessions.push(h);
+    const ready = h.last('ready')!;
+    expect(ready.decoder).toBe('fc4'); // the node that produces xHat
+    expect(ready.latentDim).toBe(16);
+    const img = h.last('images')!;
+    expect(img.samples).not.toBeNull();
+    expect(img.samples!.count).toBe(16);
+    expect(img.samples!.pixels.length).toBe(16 * 784);
+    // 16 different z give 16 different images.
+    const first = img.samples!.pixels.subarray(0, 784);
+    const second = img.samples!.pixels.subarray(784, 2 * 784);
+    expect(first.some((v, i) => v !== second[i])).toBe(true);
+  });
+
   it('a ready says how many rebuilds are still queued behind it; only the last one skips none', async () => {
     const h = new Harness();
     sessions.push(h);
