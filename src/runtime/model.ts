@@ -68,18 +68,32 @@ export class Model {
   /** Run the forward pass. Call inside tf.tidy (or variableGrads); tensors are not kept. */
   forward(opts: ForwardOptions): ForwardResult {
     const outputs = new Map<string, Record<string, tf.Tensor>>();
-    const ids = opts.nodes === 'all' ? this.plan.order : this.plan.activeOrder;
+    const objective = this.run(opts.nodes === 'all' ? this.plan.order : this.plan.activeOrder, opts, outputs);
+    return { outputs, objective };
+  }
+
+  /**
+   * Run `ids` (in plan order) and add their outputs to `outputs`, which must already hold
+   * every tensor they read from nodes outside `ids` (the instruments re-run part of a plan,
+   * e.g. the decoder path with z swapped). Returns the optimizer's objective when it runs.
+   * Call inside tf.tidy.
+   */
+  run(ids: readonly string[], opts: ForwardOptions, outputs: Map<string, Record<string, tf.Tensor>>): tf.Scalar | null {
     const seed = this.seed;
+    const key = opts.streamKey ?? 'train';
     let objective: tf.Scalar | null = null;
     for (const id of ids) {
       const node = this.plan.nodes.get(id)!;
       const inputs: Record<string, tf.Tensor> = {};
       const multi: Record<string, tf.Tensor[]> = {};
       for (const [port, list] of Object.entries(node.inputs)) {
-        multi[port] = list.map((s) => outputs.get(s.node)![s.port]!);
+        multi[port] = list.map((s) => {
+          const t = outputs.get(s.node)?.[s.port];
+          if (!t) throw new Error(`${id}.${port} reads ${s.node}.${s.port}, which has not been computed`);
+          return t;
+        });
         if (multi[port]!.length) inputs[port] = multi[port]![0]!;
       }
-      const key = opts.streamKey ?? 'train';
       const random: RandomSource = {
         normal: (shape, stream = '') => tf.randomNormal(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream)),
         uniform: (shape, stream = '') => tf.randomUniform(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream, 'u')),
@@ -105,7 +119,7 @@ export class Model {
         outputs.set(id, out);
       }
     }
-    return { outputs, objective };
+    return objective;
   }
 
   /** Copy weights from another model wherever the variable name and shape match (compare, keep-weights edits). */

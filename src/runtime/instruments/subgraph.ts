@@ -9,9 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Plan, PlanInput } from '../../compiler/compile';
 import { error, type Diagnostic } from '../../graph/diagnostics';
 import type { Shape } from '../../graph/ports';
-import type { DataFeed, RandomSource } from '../../../nodes/types';
+import type { DataFeed } from '../../../nodes/types';
 import type { Model } from '../model';
-import { hashKey } from '../random';
 
 export type Outputs = Map<string, Record<string, tf.Tensor>>;
 
@@ -29,41 +28,11 @@ export interface RunOptions {
  * skipped (it has no outputs). Call inside tf.tidy.
  */
 export function runNodes(model: Model, ids: readonly string[], opts: RunOptions, outputs: Outputs): Outputs {
-  const plan = model.plan;
-  const seed = model.seed;
-  for (const id of ids) {
-    const node = plan.nodes.get(id)!;
-    if (node.def.role === 'optimizer') continue;
-    const inputs: Record<string, tf.Tensor> = {};
-    const multi: Record<string, tf.Tensor[]> = {};
-    for (const [port, list] of Object.entries(node.inputs)) {
-      multi[port] = list.map((s) => {
-        const t = outputs.get(s.node)?.[s.port];
-        if (!t) throw new Error(`instruments: ${id}.${port} reads ${s.node}.${s.port}, which has not been computed`);
-        return t;
-      });
-      if (multi[port]!.length) inputs[port] = multi[port]![0]!;
-    }
-    const random: RandomSource = {
-      normal: (shape, stream = '') => tf.randomNormal(shape, 0, 1, 'float32', hashKey(seed, opts.streamKey, opts.step, id, stream)),
-      uniform: (shape, stream = '') => tf.randomUniform(shape, 0, 1, 'float32', hashKey(seed, opts.streamKey, opts.step, id, stream, 'u')),
-    };
-    const out = node.def.forward({
-      nodeId: id,
-      params: node.params,
-      inputs,
-      multi,
-      vars: model.nodeVars(id),
-      inShapes: node.inShapes,
-      outShapes: node.outShapes,
-      mode: opts.mode,
-      step: opts.step,
-      random,
-      data: opts.data,
-      fast: opts.fast,
-    });
-    outputs.set(id, out);
-  }
+  model.run(
+    ids.filter((id) => model.plan.nodes.get(id)!.def.role !== 'optimizer'),
+    opts,
+    outputs,
+  );
   return outputs;
 }
 
