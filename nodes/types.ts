@@ -58,6 +58,10 @@ export interface ForwardContext<P> {
   /** Every wire into a multi input, in edge order. */
   multi: Record<string, tf.Tensor[]>;
   vars: Record<string, tf.Variable>;
+  /**
+   * The compiled (training) shapes. In eval mode a reparameterization draws one sample, so a
+   * [K,B,d] shape here arrives as [B,d] at run time: find axes from the right (as op.noise does).
+   */
   inShapes: Record<string, Shape | undefined>;
   outShapes: Record<string, Shape>;
   /** 'eval' computes the held-out −ELBO: sums over features and dims, β = 1, no free bits, one z sample. */
