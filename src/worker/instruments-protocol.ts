@@ -9,6 +9,7 @@
  * (which imports it).
  */
 import { z } from 'zod';
+import { DiagnosticShape } from './diagnostic-schema';
 
 /** The latent views' image strips: count × width × height grey values 0…255. */
 export const LatentImages = z.object({
@@ -19,18 +20,6 @@ export const LatentImages = z.object({
 });
 export type LatentImages = z.infer<typeof LatentImages>;
 
-const Diag = z.object({
-  code: z.string(),
-  severity: z.enum(['error', 'warning']),
-  node: z.string().nullable(),
-  port: z.string().nullable(),
-  message: z.string(),
-  fix: z.string().optional(),
-  path: z.string().optional(),
-  line: z.number().optional(),
-  column: z.number().optional(),
-  step: z.number().optional(),
-});
 
 /** compareGraphs' summary of a tensor (a NaN spelt as a string). */
 const JsonNumber = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
@@ -178,7 +167,7 @@ export const INSTRUMENT_EVENTS = [
     id: z.number().int().nullable(),
     code: z.string(),
     message: z.string(),
-    diagnostics: z.array(Diag).optional(),
+    diagnostics: z.array(DiagnosticShape).optional(),
   }),
 ] as const;
 

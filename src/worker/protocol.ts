@@ -7,6 +7,7 @@
  * No tfjs here: the main thread imports this file.
  */
 import { z } from 'zod';
+import { DiagnosticShape } from './diagnostic-schema';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
@@ -65,19 +66,7 @@ export type ParsedRequest = z.output<typeof Request>;
 
 // ---------------------------------------------------------------- events (worker → main)
 
-export const DiagnosticShape = z.object({
-  code: z.string(),
-  severity: z.enum(['error', 'warning']),
-  node: z.string().nullable(),
-  port: z.string().nullable(),
-  message: z.string(),
-  fix: z.string().optional(),
-  path: z.string().optional(),
-  line: z.number().optional(),
-  column: z.number().optional(),
-  step: z.number().optional(),
-});
-export type DiagnosticShape = z.infer<typeof DiagnosticShape>;
+export { DiagnosticShape } from './diagnostic-schema';
 
 export const StepMetrics = z.object({
   step: z.number().int(),
