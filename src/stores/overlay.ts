@@ -33,28 +33,35 @@ export const useOverlayStore = defineStore('overlay', () => {
   const selectedEdge = ref<OverlayEdge | null>(null);
   const hoveredEdge = ref<OverlayEdge | null>(null);
 
+  /** One badge; null or '' removes it. Written in place, like setBadges. */
   function setBadge(node: string, text: string | null): void {
-    if (text === null || text === '') {
-      if (node in badges.value) {
-        const next = { ...badges.value };
-        delete next[node];
-        badges.value = next;
-      }
-    } else if (badges.value[node] !== text) {
-      badges.value = { ...badges.value, [node]: text };
-    }
+    if (text === null || text === '') delete badges.value[node];
+    else if (badges.value[node] !== text) badges.value[node] = text;
   }
 
+  /** One port value; null or '' removes it. Written in place, like setPortValues. */
   function setPortValue(endpoint: string, text: string | null): void {
-    if (text === null || text === '') {
-      if (endpoint in portValues.value) {
-        const next = { ...portValues.value };
-        delete next[endpoint];
-        portValues.value = next;
-      }
-    } else if (portValues.value[endpoint] !== text) {
-      portValues.value = { ...portValues.value, [endpoint]: text };
-    }
+    if (text === null || text === '') delete portValues.value[endpoint];
+    else if (portValues.value[endpoint] !== text) portValues.value[endpoint] = text;
+  }
+
+  /**
+   * Make `target` equal `next` in place: only the keys whose text changed are written, so a
+   * component that reads one key (a node's badge) re-renders only when that key changes.
+   */
+  function syncRecord(target: Record<string, string>, next: Record<string, string>): void {
+    for (const k of Object.keys(target)) if (!(k in next)) delete target[k];
+    for (const [k, v] of Object.entries(next)) if (target[k] !== v) target[k] = v;
+  }
+
+  /** Set every badge at once (live values while training); unchanged badges are not touched. */
+  function setBadges(next: Record<string, string>): void {
+    syncRecord(badges.value, next);
+  }
+
+  /** Set every port value at once; unchanged values are not touched. */
+  function setPortValues(next: Record<string, string>): void {
+    syncRecord(portValues.value, next);
   }
 
   /** Forget everything that refers to nodes no longer in the graph. */
@@ -81,5 +88,5 @@ export const useOverlayStore = defineStore('overlay', () => {
     hoveredEdge.value = null;
   }
 
-  return { badges, portValues, highlight, selectedEdge, hoveredEdge, setBadge, setPortValue, prune, clear };
+  return { badges, portValues, highlight, selectedEdge, hoveredEdge, setBadge, setPortValue, setBadges, setPortValues, prune, clear };
 });

@@ -479,7 +479,7 @@ export const useTrainingStore = defineStore('training', () => {
   function writePortValues(stats: Record<string, PortStat>): void {
     const next: Record<string, string> = {};
     for (const [k, s] of Object.entries(stats)) next[k] = portText(s);
-    overlay.portValues = next;
+    overlay.setPortValues(next);
   }
 
   function updateBadges(): void {
@@ -493,9 +493,7 @@ export const useTrainingStore = defineStore('training', () => {
       else if (n.role === 'beta' && stats[`${n.id}.kl`]) next[n.id] = `β·KL ${fmt(stats[`${n.id}.kl`]!.mean)}`;
       else if (n.role === 'reconstruction' && stats[`${n.id}.nll`]) next[n.id] = `recon ${fmt(stats[`${n.id}.nll`]!.mean)}`;
     }
-    const cur = overlay.badges;
-    const same = Object.keys(next).length === Object.keys(cur).length && Object.entries(next).every(([k, v]) => cur[k] === v);
-    if (!same) overlay.badges = next;
+    overlay.setBadges(next);
   }
 
   // ------------------------------------------------------------------ graph and overlay watchers

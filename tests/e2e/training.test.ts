@@ -65,6 +65,15 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
     await expect.poll(() => page.getByTestId('node-kl').getByTestId('node-badge').textContent()).toMatch(/^KL \d/);
     await expect.poll(() => page.getByTestId('node-opt').getByTestId('node-badge').textContent()).toMatch(/^loss \d/);
     expect(Number(await text(page, 'metric-ms'))).toBeGreaterThan(0);
+    // Numbers on wires: a port's tooltip carries its last-step value while it is hovered
+    // (only the hovered port reads it, so idle nodes do not re-render on every update).
+    const muPort = page.getByTestId('node-enc').locator('.vae-port.output', { has: page.getByTestId('socket-enc-out-mu') });
+    expect(await muPort.getAttribute('title')).not.toMatch(/last step/);
+    await muPort.hover();
+    await expect.poll(() => muPort.getAttribute('title')).toMatch(/last step: -?[\d.e+-]+ ± [\d.e+-]+/);
+    const muWire = page.locator('[data-testid="wire"][data-from="enc.mu"][data-to="rep.mu"]');
+    await muWire.locator('.vae-wire-hit').hover();
+    await expect.poll(() => muWire.locator('title').textContent()).toMatch(/enc\.mu → rep\.mu\n-?[\d.e+-]+ ± /);
     // Space on the canvas steps one batch too.
     await page.getByTestId('canvas').click({ position: { x: 15, y: 15 } });
     await page.keyboard.press('Space');

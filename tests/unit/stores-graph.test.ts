@@ -340,4 +340,38 @@ describe('overlay store', () => {
     expect(o.badges).toEqual({});
     expect(o.hoveredEdge).toBeNull();
   });
+
+  it('writes live values in place, so a reader of one key re-runs only when that key changes', async () => {
+    setActivePinia(createPinia());
+    const { useOverlayStore } = await import('../../src/stores/overlay');
+    const { watchEffect, nextTick } = await import('vue');
+    const o = useOverlayStore();
+    o.setBadges({ kl: 'KL 1', opt: 'loss 200' });
+    o.setPortValues({ 'enc.mu': 'mean 0.1', 'dec.xHat': 'mean 0.5' });
+    let klRuns = 0;
+    let muRuns = 0;
+    const stop1 = watchEffect(() => {
+      void o.badges.kl;
+      klRuns++;
+    });
+    const stop2 = watchEffect(() => {
+      void o.portValues['enc.mu'];
+      muRuns++;
+    });
+    expect([klRuns, muRuns]).toEqual([1, 1]);
+    // Another node's badge and another port's value change (as on every step while running).
+    o.setBadges({ kl: 'KL 1', opt: 'loss 190' });
+    o.setPortValues({ 'enc.mu': 'mean 0.1', 'dec.xHat': 'mean 0.4' });
+    await nextTick();
+    expect([klRuns, muRuns]).toEqual([1, 1]);
+    // The key itself changes: its reader re-runs.
+    o.setBadges({ kl: 'KL 2', opt: 'loss 190' });
+    o.setPortValues({ 'dec.xHat': 'mean 0.4' });
+    await nextTick();
+    expect([klRuns, muRuns]).toEqual([2, 2]);
+    expect(o.badges).toEqual({ kl: 'KL 2', opt: 'loss 190' });
+    expect(o.portValues).toEqual({ 'dec.xHat': 'mean 0.4' });
+    stop1();
+    stop2();
+  });
 });
