@@ -3,34 +3,18 @@
  * that views draw scaled), and a canvas sized for the device's pixel ratio.
  */
 import type { LatentImages } from '../../worker/instruments-protocol';
+import { blankImage, pixelContext, putGrey } from '../greyImages';
 
 /** Tiles `images` (count × w × h grey bytes) into a native-size canvas, `cols` per row. */
 export function atlas(images: LatentImages, cols: number, gap = 0, background = 216): HTMLCanvasElement {
-  const { count, width: w, height: h, pixels } = images;
+  const { count, width: w, height: h } = images;
   const rows = Math.ceil(count / cols);
-  const W = cols * w + (cols - 1) * gap;
-  const H = rows * h + (rows - 1) * gap;
   const c = document.createElement('canvas');
-  c.width = Math.max(1, W);
-  c.height = Math.max(1, H);
-  const ctx = c.getContext('2d')!;
-  const img = ctx.createImageData(c.width, c.height);
-  img.data.fill(background);
-  for (let i = 0; i < count; i++) {
-    const ox = (i % cols) * (w + gap);
-    const oy = Math.floor(i / cols) * (h + gap);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const v = pixels[i * w * h + y * w + x]!;
-        const o = ((oy + y) * c.width + ox + x) * 4;
-        img.data[o] = v;
-        img.data[o + 1] = v;
-        img.data[o + 2] = v;
-      }
-    }
-  }
-  for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
-  ctx.putImageData(img, 0, 0);
+  c.width = Math.max(1, cols * w + (cols - 1) * gap);
+  c.height = Math.max(1, rows * h + (rows - 1) * gap);
+  const img = blankImage(c.width, c.height, [background, background, background]);
+  for (let i = 0; i < count; i++) putGrey(img, images, i, (i % cols) * (w + gap), Math.floor(i / cols) * (h + gap));
+  pixelContext(c).putImageData(img, 0, 0);
   return c;
 }
 
