@@ -7,7 +7,13 @@
  *   - long tasks: every main-thread task over 50 ms while training runs (PerformanceObserver 'longtask');
  *   - time from pressing Run to the first finished step (measured inside the page);
  *   - tf.memory().numTensors in the worker, sampled while running (flat = no leak);
- *   - ms per step (the trainer's own per-step wall time, median over steps 2…N) and steps per second.
+ *   - ms per step (the trainer's own per-step wall time, median over steps 2…N) and steps per second;
+ *   - the main thread's busy share while running (Chromium's Performance.getMetrics), and the
+ *     main-thread time of each kind of worker event (handler + the Vue updates it queued).
+ * Diagnosis: `--cpu-throttle R` slows the page's main thread R× (a 6× run shows the tasks that
+ * would stretch first on a starved machine); `--profile S` builds unminified and writes a CPU
+ * profile of the first S seconds of Run (test-results/bench-browser-<backend>.cpuprofile) with
+ * its top functions in the results.
  * Writes bench/browser-results.json and prints a summary.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,6 +36,10 @@ const STEPS = Number(arg('steps', '1000'));
 const BACKENDS = arg('backends', 'webgl,wasm').split(',');
 const OUT = resolve(root, arg('out', 'bench/browser-results.json'));
 const STEP_TIMEOUT_MS = Number(arg('timeout-min', '20')) * 60_000;
+/** --profile S: an unminified build, and a CPU profile of the main thread for the first S seconds of Run. */
+const PROFILE_S = Number(arg('profile', '0'));
+/** --cpu-throttle R: slow the page's main thread R× (CDP), to find the heaviest main-thread tasks (diagnosis only). */
+const THROTTLE = Number(arg('cpu-throttle', '1'));
 
 function env() {
   const e = { ...process.env };
@@ -79,6 +89,34 @@ function pageProbe() {
   } catch {
     window.__bench.noLongtaskApi = true;
   }
+  // Main-thread time spent on each kind of worker event: the handler plus the Vue updates
+  // it queued (the microtasks that run before the task ends).
+  window.__bench.events = {};
+  const OrigWorker = window.Worker;
+  window.Worker = class extends OrigWorker {
+    set onmessage(fn) {
+      super.onmessage = fn
+        ? (ev) => {
+            const t0 = performance.now();
+            try {
+              fn.call(this, ev);
+            } finally {
+              const type = ev.data?.type ?? '?';
+              Promise.resolve().then(() => {
+                const ms = performance.now() - t0;
+                const e = (window.__bench.events[type] ??= { count: 0, totalMs: 0, maxMs: 0 });
+                e.count++;
+                e.totalMs += ms;
+                e.maxMs = Math.max(e.maxMs, ms);
+              });
+            }
+          }
+        : fn;
+    }
+    get onmessage() {
+      return super.onmessage;
+    }
+  };
   // Long animation frames say which scripts made a frame long (diagnosis only).
   window.__bench.loaf = [];
   try {
@@ -96,6 +134,45 @@ function pageProbe() {
   } catch {
     // not supported
   }
+}
+
+async function mainThreadMetrics(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+/** Share of wall time the page's main thread spent in tasks, script, layout and style between two readings. */
+function busyShare(a, b) {
+  const wall = b.Timestamp - a.Timestamp;
+  const share = (k) => round((100 * (b[k] - a[k])) / wall, 1);
+  return { wallS: round(wall, 1), taskPct: share('TaskDuration'), scriptPct: share('ScriptDuration'), layoutPct: share('LayoutDuration'), stylePct: share('RecalcStyleDuration') };
+}
+
+/** Top functions of a CPU profile by self time (ms), with their total (self + callees) time. */
+function summariseProfile(profile, backend) {
+  writeFileSync(join(root, 'test-results', `bench-browser-${backend}.cpuprofile`), JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const key = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\//, '')}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map();
+  const total = new Map();
+  for (const [id, ms] of dt) {
+    const n = byId.get(id);
+    self.set(key(n), (self.get(key(n)) ?? 0) + ms);
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = key(byId.get(cur));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + ms);
+    }
+  }
+  const wall = (profile.endTime - profile.startTime) / 1000;
+  const top = (m) => [...m].filter(([k]) => !k.startsWith("(idle)") && !k.startsWith("(root)")).sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, ms]) => ({ fn: k, ms: round(ms), pct: round((100 * ms) / wall) }));
+  return { wallMs: round(wall), bySelf: top(self), byTotal: top(total) };
 }
 
 async function benchBackend(browser, url, backend) {
@@ -121,6 +198,18 @@ async function benchBackend(browser, url, backend) {
   );
   const readyMs = Date.now() - tReady;
   const renderer = await page.evaluate(() => document.querySelector('[data-testid=renderer]')?.getAttribute('title') ?? null);
+
+  // Main-thread busy time (Chromium's own counters) from Run to Pause, and optionally a CPU profile.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  if (THROTTLE > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
+  const metricsBefore = await mainThreadMetrics(cdp);
+  if (PROFILE_S > 0) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
+  let profile = null;
 
   // Press Run; note when the step counter first shows 1 (inside the page, so no polling delay).
   await page.evaluate(() => {
@@ -148,10 +237,13 @@ async function benchBackend(browser, url, backend) {
       phase: document.querySelector('[data-testid=training-panel]')?.dataset.phase,
     }));
     step = s.step;
+    if (PROFILE_S > 0 && !profile && Date.now() - t0 > PROFILE_S * 1000) profile = (await cdp.send('Profiler.stop')).profile;
     samples.push({ t: Date.now() - t0, step: s.step, numTensors: s.tensors });
     if (s.phase !== 'running' && s.step > 0) break; // stopped by itself (breakpoint, error)
   }
   const runWallMs = Date.now() - t0;
+  const metricsAfter = await mainThreadMetrics(cdp);
+  if (PROFILE_S > 0 && !profile) profile = (await cdp.send('Profiler.stop')).profile;
   await page.getByTestId('train-pause').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=training-panel]')?.dataset.phase === 'ready', null, { timeout: 60_000 });
   const bench = await page.evaluate(() => window.__bench);
@@ -184,8 +276,13 @@ async function benchBackend(browser, url, backend) {
     longTasksWhileRunning: during.length,
     longestTaskMs: during.length ? round(Math.max(...during.map((t) => t.duration))) : 0,
     longTaskApi: !bench.noLongtaskApi,
+    mainThreadWhileRunning: busyShare(metricsBefore, metricsAfter),
+    workerEventsOnMainThread: Object.fromEntries(
+      Object.entries(bench.events ?? {}).map(([k, e]) => [k, { count: e.count, meanMs: round(e.totalMs / e.count, 2), maxMs: round(e.maxMs, 1) }]),
+    ),
+    ...(profile ? { profileTop: summariseProfile(profile, backend) } : {}),
     longTaskStartsMsAfterRun: during.map((t) => round(t.start - runFrom)),
-    longFramesWhileRunning: (bench.loaf ?? []).filter((f) => f.start >= runFrom).slice(0, 10),
+    longFramesWhileRunning: (bench.loaf ?? []).filter((f) => f.start >= runFrom).slice(0, PROFILE_S > 0 || THROTTLE > 1 ? 200 : 10),
     numTensors: {
       min: tensorsWhileRunning.length ? Math.min(...tensorsWhileRunning) : null,
       max: tensorsWhileRunning.length ? Math.max(...tensorsWhileRunning) : null,
@@ -202,7 +299,8 @@ async function benchBackend(browser, url, backend) {
 async function main() {
   const outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
   console.log(`[bench:browser] building into ${outDir} …`);
-  const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: root, env: env(), stdio: 'inherit' });
+  const extra = PROFILE_S > 0 ? ['--minify', 'false', '--sourcemap'] : [];
+  const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error', ...extra], { cwd: root, env: env(), stdio: 'inherit' });
   if (b.status !== 0) throw new Error('vite build failed');
   const port = await freePort();
   const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });
@@ -221,7 +319,9 @@ async function main() {
       results.push(r);
       console.log(
         `[bench:browser] ${backend}: ${r.steps} steps, ${r.msPerStepMedian} ms/step (median), Run → first step ${r.runToFirstStepMs} ms, ` +
-          `${r.longTasksWhileRunning} long tasks (longest ${r.longestTaskMs} ms), numTensors ${r.numTensors.min}…${r.numTensors.max}`,
+          `${r.longTasksWhileRunning} long tasks (longest ${r.longestTaskMs} ms), numTensors ${r.numTensors.min}…${r.numTensors.max}, ` +
+          `main thread busy ${r.mainThreadWhileRunning.taskPct}% (script ${r.mainThreadWhileRunning.scriptPct}%), ` +
+          `slowest worker event on the main thread ${Math.max(0, ...Object.values(r.workerEventsOnMainThread).map((e) => e.maxMs))} ms`,
       );
     }
   } finally {
