@@ -9,11 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type Plan } from '../../src/compiler/compile';
-import { registry } from '../../nodes';
+import { createRegistry, registry } from '../../nodes';
+import type { AnyNodeDef } from '../../nodes/types';
 import { useBackend } from '../../src/runtime/backends';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
 import type { MnistRaw } from '../../src/runtime/data/mnist';
-import { createTrainer, disposeCaptured, type EvalMetrics, type Trainer } from '../../src/runtime/trainer';
+import { createTrainer, disposeCaptured, KL_NEGATIVE_TOLERANCE, type EvalMetrics, type Trainer } from '../../src/runtime/trainer';
 import type { Graph } from '../../src/graph/schema';
 import { loadGraph, OVERFLOW_PATH, PRIMITIVES_PATH, setParam, standardDoc, STANDARD_PATH, toGraph } from '../fixtures/graph-helpers';
 
@@ -225,6 +226,59 @@ describe('σ overflow stops training with NON_FINITE', () => {
   it('dispose frees it all', () => {
     t.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
+  });
+});
+
+describe('a negative KL stops training with KL_NEGATIVE', () => {
+  // The closed-form KL node is ≥ 0 for every finite input (e^v ≥ 1 + v), so the guard can
+  // only fire for a KL computed some other way: here a planted wrong implementation, the
+  // closed form minus 5 nats, registered under the same type.
+  const klDef = registry.get('loss.kl')!;
+  const wrongKl: AnyNodeDef = { ...klDef, forward: (ctx) => ({ kl: tf.sub(klDef.forward(ctx).kl!, 5) }) };
+  const wrongRegistry = createRegistry(registry.all().map((d) => (d.type === 'loss.kl' ? wrongKl : d)));
+  const wrongPlan = (): Plan => {
+    const r = compile(loadGraph(STANDARD_PATH), wrongRegistry);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    return r.plan;
+  };
+
+  it('names the KL node and port at step 1 and does not apply the update', () => {
+    const t = createTrainer(wrongPlan(), { mnist, seed: 1 });
+    try {
+      const w = [...t.model.vars.values()][0]!;
+      const before = Array.from(w.dataSync());
+      const r = t.step();
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.diagnostic).toMatchObject({ code: 'KL_NEGATIVE', severity: 'error', node: 'kl', port: 'kl', step: 1 });
+      expect(r.diagnostic.message).toMatch(/batch-mean KL is -\d/);
+      expect(t.stepsDone).toBe(0);
+      expect(Array.from(w.dataSync())).toEqual(before);
+    } finally {
+      t.dispose();
+    }
+  });
+
+  it('with the guard off (breakOnKlNegative: false) the same graph steps on', () => {
+    const t = createTrainer(wrongPlan(), { mnist, seed: 1, breakOnKlNegative: false });
+    try {
+      const r = t.step();
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.metrics.kl).toBeLessThan(-1);
+      expect(t.stepsDone).toBe(1);
+    } finally {
+      t.dispose();
+    }
+  });
+
+  it('the real closed form stays above the tolerance at extreme μ and log σ² (float32)', () => {
+    const out = tf.tidy(() => {
+      const mu = tf.tensor2d([[0, 0, 1e-4, 30, 0, 0]], [1, 6]);
+      const logvar = tf.tensor2d([[0, 1e-6, -1e-6, 0, -80, 40]], [1, 6]);
+      const ctx = { inputs: { mu, logvar }, params: { reduction: 'sum' }, mode: 'train' } as unknown as Parameters<AnyNodeDef['forward']>[0];
+      return Array.from(klDef.forward(ctx).kl!.dataSync());
+    });
+    expect(out[0]).toBeGreaterThan(KL_NEGATIVE_TOLERANCE);
   });
 });
 
