@@ -341,7 +341,7 @@ export class TrainingSession {
     if (canvas && canvas !== this.watchedCanvas && typeof canvas.addEventListener === 'function') {
       this.watchedCanvas = canvas;
       canvas.addEventListener('webglcontextlost', () => {
-        this.markFatal('CONTEXT_LOST', 'The WebGL context was lost (the GPU was reset or reclaimed). Restart the trainer; the graph is unchanged.');
+        this.markFatal('CONTEXT_LOST', 'The GPU was reset or reclaimed, and the trainer cannot go on in this worker: restart it');
       });
     }
     return { vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) };

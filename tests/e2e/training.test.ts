@@ -227,6 +227,42 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
     await page.context().close();
   });
 
+  it('a real WebGL context loss (the GPU process crashes) is reported with a Restart; the graph is untouched', async () => {
+    // A browser of its own: the GPU process is shared by every page of a browser, and
+    // Chromium gives up on the GPU after a few crashes.
+    const own = await launchBrowser();
+    try {
+      const { page, errors } = await openStandard(own, 'webgl');
+      await stepAndWait(page, 1);
+      const stored = await page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort()));
+      const nodesBefore = await page.locator('[data-testid^="node-"][data-node-type]').count();
+      // Crash Chromium's GPU process (DevTools protocol): every WebGL context in the browser,
+      // the training worker's OffscreenCanvas included, is lost for real.
+      const cdp = await own.newBrowserCDPSession();
+      await cdp.send('Browser.crashGpuProcess');
+      const lost = page.getByTestId('worker-crashed');
+      await expect.poll(() => lost.count(), { timeout: 30_000 }).toBe(1);
+      expect(await lost.textContent()).toMatch(/WebGL context was lost/);
+      expect(await lost.textContent()).toMatch(/graph is untouched/);
+      expect(await page.getByTestId('train-step').isEnabled()).toBe(false);
+      expect(await text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
+      expect(await page.getByTestId('saved-marker').count()).toBe(1);
+      expect(await page.locator('[data-testid^="node-"][data-node-type]').count()).toBe(nodesBefore);
+      expect(await page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort()))).toBe(stored);
+      await screenshot(page, 'training-context-lost');
+      // Restart: a fresh worker and context (Chromium has relaunched its GPU process).
+      await page.getByTestId('train-restart').click();
+      await waitReady(page, 'webgl');
+      expect(await lost.count()).toBe(0);
+      await stepAndWait(page, 1);
+      expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
+      await screenshot(page, 'training-context-restarted');
+      expect(errors.filter((e) => !/context|WebGL|GPU/i.test(e))).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('switching backend keeps training working (wasm → webgl → cpu)', async () => {
     const { page, errors } = await openStandard(browser);
     await stepAndWait(page, 1);
