@@ -17,8 +17,10 @@
  * Writes bench/browser-results.json and prints a summary.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { extname, normalize } from 'node:path';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +28,6 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-const CHROMIUM = '/usr/bin/chromium';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +37,11 @@ const STEPS = Number(arg('steps', '1000'));
 const BACKENDS = arg('backends', 'webgl,wasm').split(',');
 const OUT = resolve(root, arg('out', 'bench/browser-results.json'));
 const STEP_TIMEOUT_MS = Number(arg('timeout-min', '20')) * 60_000;
+/** Another Chromium (e.g. a headless shell on a GPU machine) and extra flags for it. */
+const CHROMIUM = arg('chromium', '/usr/bin/chromium');
+const CHROMIUM_ARGS = arg('chromium-args', '').split(' ').filter(Boolean);
+/** --dist DIR: serve an app built elsewhere (a machine without the dev dependencies) instead of building it. */
+const DIST = arg('dist', null);
 /** --profile S: an unminified build, and a CPU profile of the main thread for the first S seconds of Run. */
 const PROFILE_S = Number(arg('profile', '0'));
 /** --cpu-throttle R: slow the page's main thread R× (CDP), to find the heaviest main-thread tasks (diagnosis only). */
@@ -46,6 +52,20 @@ function env() {
   delete e.NODE_ENV;
   delete e.VITEST;
   return e;
+}
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
+
+/** A static server for --dist (what `vite preview` does, without Vite). */
+function serveStatic(dir, port) {
+  const server = createHttpServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(dir, path);
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(dir, 'index.html');
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((res) => server.listen(port, '127.0.0.1', () => res(server)));
 }
 
 function freePort() {
@@ -297,22 +317,31 @@ async function benchBackend(browser, url, backend) {
 }
 
 async function main() {
-  const outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
-  console.log(`[bench:browser] building into ${outDir} …`);
-  const extra = PROFILE_S > 0 ? ['--minify', 'false', '--sourcemap'] : [];
-  const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error', ...extra], { cwd: root, env: env(), stdio: 'inherit' });
-  if (b.status !== 0) throw new Error('vite build failed');
+  mkdirSync(join(root, 'test-results'), { recursive: true });
   const port = await freePort();
-  const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });
+  let stopServer;
+  let outDir = null;
+  if (DIST) {
+    const srv = await serveStatic(resolve(DIST), port);
+    stopServer = () => srv.close();
+  } else {
+    outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
+    console.log(`[bench:browser] building into ${outDir} …`);
+    const extra = PROFILE_S > 0 ? ['--minify', 'false', '--sourcemap'] : [];
+    const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error', ...extra], { cwd: root, env: env(), stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('vite build failed');
+    const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });
+    stopServer = () => server.kill('SIGTERM');
+    await waitHttp(`http://127.0.0.1:${port}/`, server, 30_000);
+  }
   const url = `http://127.0.0.1:${port}/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...CHROMIUM_ARGS],
   });
   const results = [];
   const chromiumVersion = browser.version();
   try {
-    await waitHttp(url, server, 30_000);
     for (const backend of BACKENDS) {
       console.log(`[bench:browser] ${backend}: ${STEPS} steps …`);
       const r = await benchBackend(browser, url, backend);
@@ -326,15 +355,15 @@ async function main() {
     }
   } finally {
     await browser.close();
-    server.kill('SIGTERM');
-    rmSync(outDir, { recursive: true, force: true });
+    stopServer();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
   }
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
   const report = {
     when: new Date().toISOString(),
     commit,
     loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, node: process.version, chromium: chromiumVersion },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, node: process.version, chromium: chromiumVersion, chromiumPath: CHROMIUM, chromiumArgs: CHROMIUM_ARGS },
     graph: 'presets/standard-vae.json (batch 128, 784-400-20-400-784)',
     stepsRequested: STEPS,
     criteria: { longTasksWhileRunning: 0, runToFirstStepMs: '< 3000', numTensors: 'flat (min == max)' },
