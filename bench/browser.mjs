@@ -358,7 +358,9 @@ async function main() {
     stopServer();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   }
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
+  const dirty = !!spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  const commit = head && dirty ? `${head}+uncommitted changes` : head;
   const report = {
     when: new Date().toISOString(),
     commit,
