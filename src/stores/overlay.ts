@@ -11,6 +11,8 @@
  *   is shown on it (port may be null).
  * - `selectedEdge` / `hoveredEdge`: set by the editor when the user clicks / hovers a wire
  *   (`from`, `to` are endpoints "node.port"); null when none.
+ * - `valuesOnWires`: every wire shows its source's value at its middle (on by default); off,
+ *   only the selected wire does.
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
@@ -32,6 +34,7 @@ export const useOverlayStore = defineStore('overlay', () => {
   const highlight = ref<OverlayHighlight | null>(null);
   const selectedEdge = ref<OverlayEdge | null>(null);
   const hoveredEdge = ref<OverlayEdge | null>(null);
+  const valuesOnWires = ref(true);
 
   /** One badge; null or '' removes it. Written in place, like setBadges. */
   function setBadge(node: string, text: string | null): void {
@@ -88,5 +91,5 @@ export const useOverlayStore = defineStore('overlay', () => {
     hoveredEdge.value = null;
   }
 
-  return { badges, portValues, highlight, selectedEdge, hoveredEdge, setBadge, setPortValue, setBadges, setPortValues, prune, clear };
+  return { badges, portValues, highlight, selectedEdge, hoveredEdge, valuesOnWires, setBadge, setPortValue, setBadges, setPortValues, prune, clear };
 });

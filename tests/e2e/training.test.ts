@@ -65,7 +65,20 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
     await expect.poll(() => page.getByTestId('node-kl').getByTestId('node-badge').textContent()).toMatch(/^KL \d/);
     await expect.poll(() => page.getByTestId('node-opt').getByTestId('node-badge').textContent()).toMatch(/^loss \d/);
     expect(Number(await text(page, 'metric-ms'))).toBeGreaterThan(0);
-    // Numbers on wires: a port's tooltip carries its last-step value while it is hovered
+    // Numbers on wires: every wire with room for it shows its source's mean ± std at the last
+    // step (the long μ → KL wire has room; a short one shows it when hovered or selected).
+    const values = page.getByTestId('wire-value');
+    const muToKl = page.locator('[data-testid="wire"][data-from="enc.mu"][data-to="kl.mu"]').getByTestId('wire-value');
+    await expect.poll(() => muToKl.count()).toBe(1);
+    expect(await muToKl.textContent()).toMatch(/^-?[\d.e+-]+ ± [\d.e+-]+$/);
+    const shown = await values.count();
+    expect(shown).toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'training-values-on-wires');
+    await page.getByTestId('wire-values-toggle').uncheck();
+    await expect.poll(() => values.count()).toBe(0);
+    await page.getByTestId('wire-values-toggle').check();
+    await expect.poll(() => values.count()).toBe(shown);
+    // A port's tooltip carries its last-step value while it is hovered
     // (only the hovered port reads it, so idle nodes do not re-render on every update).
     const muPort = page.getByTestId('node-enc').locator('.vae-port.output', { has: page.getByTestId('socket-enc-out-mu') });
     expect(await muPort.getAttribute('title')).not.toMatch(/last step/);
