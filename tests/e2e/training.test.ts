@@ -276,6 +276,37 @@ describe.skipIf(!hasChromium())('training in the browser', () => {
     }
   });
 
+  it('on a software WebGL renderer the app measures wasm, says so and switches on request', async () => {
+    const { page, errors } = await openStandard(browser, 'webgl');
+    const renderer = (await page.getByTestId('renderer').getAttribute('title')) ?? '';
+    const software = /swiftshader|llvmpipe|software/i.test(renderer);
+    expect(await text(page, 'renderer')).toBe(software ? '(software WebGL)' : '(GPU)');
+    // The advice comes after a few webgl steps (it needs their times to compare).
+    for (let i = 1; i <= 5; i++) await stepAndWait(page, i);
+    const advice = page.getByTestId('backend-advice');
+    if (!software) {
+      await page.waitForTimeout(1000);
+      expect(await advice.count()).toBe(0);
+      await page.context().close();
+      return;
+    }
+    await expect.poll(() => advice.count(), { timeout: 30_000 }).toBe(1);
+    const said = (await advice.textContent()) ?? '';
+    expect(said).toMatch(/software renderer/);
+    expect(said).toMatch(/SwiftShader|llvmpipe/i);
+    const [webglMs, wasmMs] = [...said.matchAll(/([\d.]+) ms\/step/g)].map((m) => Number(m[1]));
+    expect(webglMs).toBeGreaterThan(wasmMs!);
+    await screenshot(page, 'training-backend-advice');
+    await page.getByTestId('backend-advice-switch').click();
+    await waitReady(page, 'wasm');
+    expect(await page.getByTestId('backend-select').inputValue()).toBe('wasm');
+    expect(await advice.count()).toBe(0);
+    await stepAndWait(page, 1);
+    expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('switching backend keeps training working (wasm → webgl → cpu)', async () => {
     const { page, errors } = await openStandard(browser);
     await stepAndWait(page, 1);
