@@ -1,3 +1,5 @@
+// First: a language tag that Intl rejects must not stop the app from loading (see the module).
+import './locale-guard';
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';

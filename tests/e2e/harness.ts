@@ -36,10 +36,10 @@ export interface OpenedApp {
   errors: string[];
 }
 
-/** A new page of the given viewport, navigated to the app; records console/page/request errors. */
+/** A new page of the given viewport, navigated to the app (after `init` runs in it); records console/page/request errors. */
 export async function openApp(
   browser: Browser,
-  opts: { width?: number; height?: number; path?: string } = {},
+  opts: { width?: number; height?: number; path?: string; init?: () => void } = {},
 ): Promise<OpenedApp> {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
   const page = await context.newPage();
@@ -52,6 +52,7 @@ export async function openApp(
     if (res.status() >= 400) errors.push(`http ${res.status()}: ${res.url()}`);
   });
   page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()} (${req.failure()?.errorText ?? '?'})`));
+  if (opts.init) await page.addInitScript(opts.init);
   await page.goto(new URL(opts.path ?? '', baseUrl()).toString(), { waitUntil: 'load' });
   return { page, errors };
 }

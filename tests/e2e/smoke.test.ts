@@ -20,4 +20,18 @@ describe.skipIf(!hasChromium())('smoke: the built app', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it('loads when the browser reports a language tag that Intl rejects (headless shell under LANG=C)', async () => {
+    const { page, errors } = await openApp(browser, {
+      width: 1280,
+      height: 800,
+      init: () => Object.defineProperty(Navigator.prototype, 'language', { configurable: true, get: () => 'en-US@posix' }),
+    });
+    await expect.poll(() => page.getByRole('heading', { name: 'VAE Lab' }).count()).toBe(1);
+    expect(await page.evaluate(() => navigator.language)).toBe('en-US');
+    // The loss chart (uPlot formats numbers with navigator.language) is there.
+    await expect.poll(() => page.getByTestId('chart-loss').locator('canvas').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });
