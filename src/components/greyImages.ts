@@ -13,6 +13,9 @@ export interface GreyImages {
 
 export type Rgb = readonly [number, number, number];
 
+/** The light grey between tiles of the training grids and probe thumbnails. */
+export const TILE_BACKGROUND: Rgb = [0xd8, 0xdd, 0xe3];
+
 /** An opaque W × H image filled with `background`. */
 export function blankImage(width: number, height: number, background: Rgb): ImageData {
   const img = new ImageData(Math.max(1, width), Math.max(1, height));
