@@ -36,16 +36,20 @@ export const useOverlayStore = defineStore('overlay', () => {
   const hoveredEdge = ref<OverlayEdge | null>(null);
   const valuesOnWires = ref(true);
 
+  /** Write one key in place (null or '' removes it); an unchanged text is not written. */
+  function setKey(target: Record<string, string>, key: string, text: string | null): void {
+    if (text === null || text === '') delete target[key];
+    else if (target[key] !== text) target[key] = text;
+  }
+
   /** One badge; null or '' removes it. Written in place, like setBadges. */
   function setBadge(node: string, text: string | null): void {
-    if (text === null || text === '') delete badges.value[node];
-    else if (badges.value[node] !== text) badges.value[node] = text;
+    setKey(badges.value, node, text);
   }
 
   /** One port value; null or '' removes it. Written in place, like setPortValues. */
   function setPortValue(endpoint: string, text: string | null): void {
-    if (text === null || text === '') delete portValues.value[endpoint];
-    else if (portValues.value[endpoint] !== text) portValues.value[endpoint] = text;
+    setKey(portValues.value, endpoint, text);
   }
 
   /**
