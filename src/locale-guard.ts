@@ -5,8 +5,7 @@
  * Here the tag is checked once and, when Intl refuses it, replaced by its valid prefix.
  */
 export function usableLanguage(tag: string | undefined): string {
-  const candidates = [tag ?? '', (tag ?? '').split(/[@.]/)[0] ?? '', 'en-US'];
-  for (const c of candidates) {
+  for (const c of [tag ?? '', (tag ?? '').split(/[@.]/)[0] ?? '']) {
     if (!c) continue;
     try {
       new Intl.NumberFormat(c);
