@@ -25,8 +25,8 @@ beforeAll(async () => {
   mnist = await loadMnistNode();
 });
 
-function plan(g: Graph): Plan {
-  const r = compile(g, registry);
+function plan(g: Graph, reg = registry): Plan {
+  const r = compile(g, reg);
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.plan;
 }
@@ -236,11 +236,7 @@ describe('a negative KL stops training with KL_NEGATIVE', () => {
   const klDef = registry.get('loss.kl')!;
   const wrongKl: AnyNodeDef = { ...klDef, forward: (ctx) => ({ kl: tf.sub(klDef.forward(ctx).kl!, 5) }) };
   const wrongRegistry = createRegistry(registry.all().map((d) => (d.type === 'loss.kl' ? wrongKl : d)));
-  const wrongPlan = (): Plan => {
-    const r = compile(loadGraph(STANDARD_PATH), wrongRegistry);
-    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    return r.plan;
-  };
+  const wrongPlan = (): Plan => plan(loadGraph(STANDARD_PATH), wrongRegistry);
 
   it('names the KL node and port at step 1 and does not apply the update', () => {
     const t = createTrainer(wrongPlan(), { mnist, seed: 1 });
