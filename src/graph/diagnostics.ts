@@ -64,6 +64,9 @@ export interface Diagnostic {
   column?: number;
   /** The training step at which a run stopped (NON_FINITE, KL_NEGATIVE, LOSS_JUMP). */
   step?: number;
+  /** NON_FINITE: how many values of `node.port`'s output were NaN, and how many ±Infinity. */
+  nanCount?: number;
+  infCount?: number;
 }
 
 const LINT_SET = new Set<string>(LINT_CODES);
@@ -75,7 +78,17 @@ export function isLintCode(code: string): code is LintCode {
 export function error(
   code: ErrorCode,
   message: string,
-  where: { node?: string | null; port?: string | null; fix?: string; path?: string; line?: number; column?: number; step?: number } = {},
+  where: {
+    node?: string | null;
+    port?: string | null;
+    fix?: string;
+    path?: string;
+    line?: number;
+    column?: number;
+    step?: number;
+    nanCount?: number;
+    infCount?: number;
+  } = {},
 ): Diagnostic {
   return withOptional({ code, severity: 'error', node: where.node ?? null, port: where.port ?? null, message }, where);
 }
@@ -94,6 +107,8 @@ function withOptional(d: Diagnostic, where: Partial<Diagnostic>): Diagnostic {
   if (where.line !== undefined) d.line = where.line;
   if (where.column !== undefined) d.column = where.column;
   if (where.step !== undefined) d.step = where.step;
+  if (where.nanCount !== undefined) d.nanCount = where.nanCount;
+  if (where.infCount !== undefined) d.infCount = where.infCount;
   return d;
 }
 

@@ -204,12 +204,14 @@ export class Trainer {
     if (!Number.isFinite(loss)) {
       const where = this.locateNonFinite(t);
       const what = Number.isNaN(loss) ? 'NaN' : 'Infinity';
+      // The counts are of the named output; without one found, of the loss itself (one value).
+      const counts = where ? { nanCount: where.nan, infCount: where.inf } : { nanCount: Number.isNaN(loss) ? 1 : 0, infCount: Number.isNaN(loss) ? 0 : 1 };
       return error(
         'NON_FINITE',
         where
-          ? `Training stopped at step ${t}: the loss is ${what}; the first non-finite value appeared at ${where.node}.${where.port} (${where.what}). The update was not applied.`
+          ? `Training stopped at step ${t}: the loss is ${what}; the first non-finite value appeared at ${where.node}.${where.port} (${where.nan} NaN, ${where.inf} ±Infinity of ${where.size} values). The update was not applied.`
           : `Training stopped at step ${t}: the loss is ${what}. The update was not applied.`,
-        { node: where?.node ?? this.plan.optimizer, port: where?.port ?? 'loss', step: t, fix: where ? fixHint(this.plan, where.node) : undefined },
+        { node: where?.node ?? this.plan.optimizer, port: where?.port ?? 'loss', step: t, fix: where ? fixHint(this.plan, where.node) : undefined, ...counts },
       );
     }
     if (this.breakOnKlNegative && kl < KL_NEGATIVE_TOLERANCE) {
@@ -231,8 +233,8 @@ export class Trainer {
   }
 
   /** Re-run step t's forward (same batch, same ε) and find the first output, in topological order, holding NaN or Infinity. */
-  locateNonFinite(t: number): { node: string; port: string; what: string } | null {
-    let found: { node: string; port: string; what: string } | null = null;
+  locateNonFinite(t: number): { node: string; port: string; nan: number; inf: number; size: number } | null {
+    let found: { node: string; port: string; nan: number; inf: number; size: number } | null = null;
     tf.tidy(() => {
       const r = this.model.forward({ mode: 'train', step: t, data: this.trainFeed(t), fast: this.fast, nodes: 'active' });
       for (const id of this.plan.activeOrder) {
@@ -242,7 +244,7 @@ export class Trainer {
           const count = tf.sum(tf.cast(bad, 'int32')).dataSync()[0]!;
           if (count > 0) {
             const nan = tf.sum(tf.cast(tf.isNaN(tensor), 'int32')).dataSync()[0]!;
-            found = { node: id, port, what: `${nan} NaN, ${count - nan} ±Infinity of ${tensor.size} values` };
+            found = { node: id, port, nan, inf: count - nan, size: tensor.size };
             return;
           }
         }

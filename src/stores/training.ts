@@ -68,8 +68,9 @@ export function shortReason(d: DiagnosticShape): string {
   const at = d.step !== undefined ? ` at step ${d.step}` : '';
   switch (d.code) {
     case 'NON_FINITE': {
-      const m = /(\d+) NaN, (\d+) ±Infinity/.exec(d.message);
-      const what = m ? (Number(m[2]) > 0 && Number(m[1]) === 0 ? 'Infinity' : Number(m[1]) > 0 && Number(m[2]) === 0 ? 'NaN' : 'NaN/Infinity') : 'NaN/Infinity';
+      const nan = d.nanCount ?? 0;
+      const inf = d.infCount ?? 0;
+      const what = inf > 0 && nan === 0 ? 'Infinity' : nan > 0 && inf === 0 ? 'NaN' : 'NaN/Infinity';
       return `${what} first appears here${at}`;
     }
     case 'KL_NEGATIVE':

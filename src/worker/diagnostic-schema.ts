@@ -15,5 +15,8 @@ export const DiagnosticShape = z.object({
   line: z.number().optional(),
   column: z.number().optional(),
   step: z.number().optional(),
+  /** NON_FINITE: NaN and ±Infinity counts of the named output. */
+  nanCount: z.number().int().min(0).optional(),
+  infCount: z.number().int().min(0).optional(),
 });
 export type DiagnosticShape = z.infer<typeof DiagnosticShape>;

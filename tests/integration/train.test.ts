@@ -201,7 +201,8 @@ describe('σ overflow stops training with NON_FINITE', () => {
     const r = t.step();
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.diagnostic).toMatchObject({ code: 'NON_FINITE', severity: 'error', node: 'std', port: 'y', step: 1 });
+    expect(r.diagnostic).toMatchObject({ code: 'NON_FINITE', severity: 'error', node: 'std', port: 'y', step: 1, nanCount: 0 });
+    expect(r.diagnostic.infCount).toBeGreaterThan(0);
     expect(r.diagnostic.message).toMatch(/Infinity/);
     expect(Number.isFinite(r.loss)).toBe(false);
     // the update was not applied and not counted

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/runtime/backends';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
 import { TrainingSession } from '../../src/worker/session';
-import type { WorkerEvent, WorkerEventOf } from '../../src/worker/protocol';
+import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
 
 const standard = JSON.parse(readFileSync(new URL('../../presets/standard-vae.json', import.meta.url), 'utf8'));
 const overflow = JSON.parse(readFileSync(new URL('../e2e/fixtures/training-sigma-overflow.json', import.meta.url), 'utf8'));
@@ -238,6 +238,11 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     expect(bp.diagnostic.node).toBe('sigma');
     expect(bp.diagnostic.port).toBe('y');
     expect(bp.diagnostic.step).toBe(1);
+    // The counts cross the worker boundary as fields: the client's parse keeps them.
+    const parsed = parseEvent(JSON.parse(JSON.stringify(bp)));
+    const crossed = parsed.ok && parsed.value.type === 'breakpoint' ? parsed.value.diagnostic : null;
+    expect(crossed?.nanCount).toBe(0);
+    expect(crossed?.infCount).toBeGreaterThan(0);
     expect(h.session.stepsDone).toBe(0); // the update was not applied
     expect(h.last('state')).toMatchObject({ running: false, reason: 'breakpoint' });
     // The probe shows the failing step's tensor, Infinity and all.

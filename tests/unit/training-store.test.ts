@@ -185,7 +185,7 @@ describe('training store', () => {
     w().emit(ready());
     w().emit({
       type: 'breakpoint',
-      diagnostic: { code: 'NON_FINITE', severity: 'error', node: 'sigma', port: 'y', step: 1, message: 'first non-finite value appeared at sigma.y (0 NaN, 1047 ±Infinity of 2560 values)' },
+      diagnostic: { code: 'NON_FINITE', severity: 'error', node: 'sigma', port: 'y', step: 1, nanCount: 0, infCount: 1047, message: 'first non-finite value appeared at sigma.y' },
       loss: null,
     });
     expect(store.breakpoint?.node).toBe('sigma');
@@ -265,8 +265,11 @@ describe('training store helpers', () => {
   });
 
   it('names what went wrong in a few words for the node label', () => {
-    const d = (code: string, message = '') => ({ code, severity: 'error' as const, node: 'n', port: null, message, step: 3 });
-    expect(shortReason(d('NON_FINITE', '(5 NaN, 0 ±Infinity of 10 values)'))).toBe('NaN first appears here at step 3');
+    const d = (code: string, counts: { nanCount?: number; infCount?: number } = {}) => ({ code, severity: 'error' as const, node: 'n', port: null, message: '', step: 3, ...counts });
+    // The counts are the diagnostic's fields; its message is never read back.
+    expect(shortReason(d('NON_FINITE', { nanCount: 5, infCount: 0 }))).toBe('NaN first appears here at step 3');
+    expect(shortReason(d('NON_FINITE', { nanCount: 0, infCount: 7 }))).toBe('Infinity first appears here at step 3');
+    expect(shortReason({ ...d('NON_FINITE', { nanCount: 2, infCount: 3 }), message: '(5 NaN, 0 ±Infinity of 10 values)' })).toBe('NaN/Infinity first appears here at step 3');
     expect(shortReason(d('KL_NEGATIVE'))).toBe('KL < 0 at step 3');
     expect(shortReason(d('LOSS_JUMP'))).toBe('loss jumped at step 3');
   });
