@@ -24,7 +24,7 @@ import type { NodeCategory } from '../graph/catalog';
 import type { GraphStore } from '../stores/graph';
 import { useOverlayStore } from '../stores/overlay';
 import { KindSocket, ViewConnection, ViewNode, edgeId, type Schemes } from './scheme';
-import { HEADER_HEIGHT, NODE_WIDTH, ROW_HEIGHT, ROWS_PAD, nodeSize } from './geometry';
+import { HEADER_HEIGHT, NODE_WIDTH, ROW_HEIGHT, ROWS_PAD, nodeSize } from '../graph/geometry';
 import NodeView from './components/NodeView.vue';
 import SocketView from './components/SocketView.vue';
 import ConnectionView from './components/ConnectionView.vue';

@@ -6,7 +6,7 @@
 import { ClassicPreset, type GetSchemes } from 'rete';
 import type { NodeCatalog } from '../graph/catalog';
 import type { PortKind } from '../graph/ports';
-import { nodeSize } from './geometry';
+import { nodeSize } from '../graph/geometry';
 
 export class KindSocket extends ClassicPreset.Socket {
   constructor(public kind: PortKind) {

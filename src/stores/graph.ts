@@ -20,9 +20,9 @@ import { error as mkError, type Diagnostic } from '../graph/diagnostics';
 import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, type GraphEdge, type GraphNode } from '../graph/schema';
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
-import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../editor/analysis';
-import { defaultPositions, nodeSize } from '../editor/geometry';
-import { copyNodeId, initialParams, newNodeId } from '../editor/ids';
+import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../compiler/analysis';
+import { defaultPositions, nodeSize } from '../graph/geometry';
+import { copyNodeId, initialParams, newNodeId } from '../graph/ids';
 
 export interface HistoryEntry {
   cmd: Command;

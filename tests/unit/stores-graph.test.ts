@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { AUTOSAVE_KEY, PRESETS, useGraphStore, type StorageLike } from '../../src/stores/graph';
 import { parseGraph, serializeGraph, type Graph } from '../../src/graph/schema';
 import { registry } from '../../nodes';
-import { partialShapes } from '../../src/editor/analysis';
+import { partialShapes } from '../../src/compiler/analysis';
 
 const standardText = readFileSync(new URL('../../presets/standard-vae.json', import.meta.url), 'utf8');
 

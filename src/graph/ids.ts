@@ -2,9 +2,9 @@
  * Short, readable node ids for new nodes: the stems the lecture's graph uses ("enc", "rep",
  * "dec", …), made unique with a number ("dense", "dense2", …).
  */
-import { freshNodeId } from '../graph/commands';
-import type { Graph } from '../graph/schema';
-import type { NodeTypeInfo } from '../graph/catalog';
+import { freshNodeId } from './commands';
+import type { Graph } from './schema';
+import type { NodeTypeInfo } from './catalog';
 
 const STEMS: Record<string, string> = {
   'data.mnist': 'data',

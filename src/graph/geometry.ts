@@ -3,9 +3,9 @@
  * auto-arrange and the default layout of graphs saved without positions. Fixed sizes keep
  * socket positions stable whatever the node shows (shapes, badges, diagnostics).
  */
-import type { NodeCatalog } from '../graph/catalog';
-import type { Graph } from '../graph/schema';
-import { parseEndpoint } from '../graph/ports';
+import type { NodeCatalog } from './catalog';
+import type { Graph } from './schema';
+import { parseEndpoint } from './ports';
 
 export const NODE_WIDTH = 216;
 export const HEADER_HEIGHT = 44;

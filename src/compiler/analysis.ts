@@ -3,10 +3,10 @@
  * a best-effort shape pass that also runs on incomplete graphs (the compiler stops at the
  * first missing input, but a person wiring a VAE wants to see [B,784] on the first wire).
  *
- * Pure: no Rete, no Vue. Used by the graph store (recompile after each edit) and by the
+ * Pure: no Rete, no Vue, no tfjs. Used by the graph store (recompile after each edit) and by the
  * connection check (refuse a wire that would be a hard error).
  */
-import { compile, type CompileResult } from '../compiler/compile';
+import { compile, type CompileResult } from './compile';
 import { error, isLintCode, type Diagnostic } from '../graph/diagnostics';
 import { validateGraph, type Graph, type GraphNode } from '../graph/schema';
 import { canConnect, formatShape, parseEndpoint, type PortKind, type Shape } from '../graph/ports';
