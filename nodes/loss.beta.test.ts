@@ -60,7 +60,7 @@ describe('loss.beta', () => {
   });
 
   it('leaves no tensor behind', () => {
-    expect(leakCheck(() => run({ beta: 2, warmupSteps: 3, freeBits: 0.5 }, 2)).leaked).toBe(0);
+    expect(leakCheck(() => forward(lossBeta, { params: { beta: 2, warmupSteps: 3, freeBits: 0.5 }, step: 2, inputs: { kl: tf.tensor1d(KL) } })).leaked).toBe(0);
   });
 
   it('takes and gives per-example losses [B]', () => {

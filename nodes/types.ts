@@ -3,7 +3,7 @@
  * params schema, controls as data, shape inference, variables and forward. Adding a node
  * touches its module, its test and one line of nodes/index.ts.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { NodeTypeInfo } from '../src/graph/catalog';
 import type { Shape } from '../src/graph/ports';
 
@@ -91,6 +91,12 @@ export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
 /** Erase the param type for the registry. */
 export type AnyNodeDef = NodeDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/**
+ * A node's module default export. Its forward runs inside tf.tidy, so the intermediate
+ * tensors it makes are freed and only its outputs outlive the call (the per-node
+ * "leaves no tensor behind" tests check this without a tidy of their own).
+ */
 export function defineNode<P>(def: NodeDef<P>): NodeDef<P> {
-  return def;
+  const forward = def.forward;
+  return { ...def, forward: (ctx) => tf.tidy(() => forward(ctx)) };
 }
