@@ -12,26 +12,9 @@ import { useOverlayStore } from '../../src/stores/overlay';
 import { useTrainingStore } from '../../src/stores/training';
 import { useBugHuntStore } from '../../src/stores/bughunt';
 import { COMPARE_REASON, useInstrumentsStore } from '../../src/stores/instruments';
-import type { WorkerLike } from '../../src/worker/client';
+import { FakeWorker } from '../fixtures/fake-worker';
 import type { WorkerEvent } from '../../src/worker/protocol';
 import type { InstrumentEventOf } from '../../src/worker/instruments-protocol';
-
-class FakeWorker implements WorkerLike {
-  sent: Array<Record<string, unknown>> = [];
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: ErrorEvent | Event) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(m: unknown) {
-    this.sent.push(m as Record<string, unknown>);
-  }
-  terminate() {}
-  emit(ev: WorkerEvent) {
-    this.onmessage?.({ data: ev } as MessageEvent);
-  }
-  of(type: string) {
-    return this.sent.filter((m) => m.type === type);
-  }
-}
 
 function ready(latentDim = 20): WorkerEvent {
   return { type: 'ready', backend: 'wasm', renderer: null, seed: 1, step: 0, stepsPerEpoch: 71, parameters: 1, nodes: [], decoder: 'dec', latentDim, numTensors: 1 };

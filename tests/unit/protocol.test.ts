@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, parseRequest, transferablesOf, type WorkerEvent } from '../../src/worker/protocol';
-import { TrainingClient, type WorkerLike } from '../../src/worker/client';
+import { TrainingClient } from '../../src/worker/client';
+import { FakeWorker } from '../fixtures/fake-worker';
 
 describe('worker protocol: requests are parsed at the boundary', () => {
   it('accepts every request type with its fields, filling defaults', () => {
@@ -68,24 +69,15 @@ describe('worker protocol: events', () => {
   });
 });
 
-class FakeWorker implements WorkerLike {
-  sent: unknown[] = [];
-  terminated = false;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: ErrorEvent | Event) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(m: unknown) {
-    this.sent.push(m);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  emit(data: unknown) {
-    this.onmessage?.({ data } as MessageEvent);
-  }
-}
-
 describe('TrainingClient', () => {
+  it("the store tests' fake worker refuses what the worker's parseRequest refuses", () => {
+    const w = new FakeWorker();
+    expect(() => w.postMessage({ type: 'reset', seed: 'one' })).toThrow(/would refuse/);
+    expect(() => w.postMessage({ type: 'no-such-request' })).toThrow(/would refuse/);
+    w.postMessage({ type: 'run' });
+    expect(w.sent).toEqual([{ type: 'run' }]);
+  });
+
   it('forwards parsed events, reports malformed ones as BAD_EVENT, and a crash as a fatal WORKER_CRASHED', () => {
     const workers: FakeWorker[] = [];
     const got: WorkerEvent[] = [];
@@ -101,7 +93,7 @@ describe('TrainingClient', () => {
     expect(workers).toHaveLength(1);
     expect(workers[0]!.sent).toEqual([{ type: 'run' }]);
     workers[0]!.emit({ type: 'memory', numTensors: 3, numBytes: 12 });
-    workers[0]!.emit({ type: 'memory', numTensors: 'many' });
+    workers[0]!.emitRaw({ type: 'memory', numTensors: 'many' });
     expect(got.map((e) => e.type)).toEqual(['memory', 'error']);
     expect(got[1]).toMatchObject({ code: 'BAD_EVENT', fatal: false });
 

@@ -9,28 +9,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { useGraphStore } from '../../src/stores/graph';
 import { useOverlayStore } from '../../src/stores/overlay';
 import { fmt, portText, seriesCsv, shortReason, useTrainingStore } from '../../src/stores/training';
-import type { WorkerLike } from '../../src/worker/client';
+import { FakeWorker } from '../fixtures/fake-worker';
 import type { WorkerEvent } from '../../src/worker/protocol';
-
-class FakeWorker implements WorkerLike {
-  sent: Array<Record<string, unknown>> = [];
-  terminated = false;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: ErrorEvent | Event) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(m: unknown) {
-    this.sent.push(JSON.parse(JSON.stringify(m)));
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  emit(ev: WorkerEvent) {
-    this.onmessage?.({ data: ev } as MessageEvent);
-  }
-  types() {
-    return this.sent.map((m) => m.type);
-  }
-}
 
 const NODES = [
   { id: 'data', type: 'data.mnist', role: 'data', active: true },
