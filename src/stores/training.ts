@@ -110,7 +110,12 @@ export const useTrainingStore = defineStore('training', () => {
   const phase = ref<Phase>('off');
   /** A request is in flight (init, step, reset…): buttons wait. */
   const busy = ref(false);
-  const backend = ref<Backend>(savedBackend() ?? 'webgl');
+  const saved = savedBackend();
+  const backend = ref<Backend>(saved ?? 'webgl');
+  /** The person chose the backend (now or in an earlier visit); until then the worker picks ('auto'). */
+  let chosen = saved !== null;
+  /** Why the worker picked the backend it runs on (null: the person chose it). */
+  const backendReason = ref<string | null>(null);
   /** The backend the worker actually runs (after a fallback). */
   const activeBackend = ref<Backend | null>(null);
   const renderer = ref<RendererInfo | null>(null);
@@ -203,7 +208,7 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = 'starting';
     busy.value = true;
     sentDocument = graphStore.documentVersion;
-    c.send({ type: 'init', graph: plainGraph(), backend: backend.value, seed: seed.value, options: options() });
+    c.send({ type: 'init', graph: plainGraph(), backend: chosen ? backend.value : 'auto', seed: seed.value, options: options() });
   }
 
   function send(req: Parameters<TrainingClient['send']>[0]): void {
@@ -265,6 +270,8 @@ export const useTrainingStore = defineStore('training', () => {
   function setBackend(name: Backend): void {
     if (name === backend.value && activeBackend.value === name && !fatal.value) return;
     backend.value = name;
+    chosen = true;
+    backendReason.value = null;
     advice.value = null;
     try {
       localStorage.setItem(BACKEND_KEY, name);
@@ -356,6 +363,8 @@ export const useTrainingStore = defineStore('training', () => {
         phase.value = 'ready';
         busy.value = false;
         activeBackend.value = ev.backend;
+        if (!chosen && ev.reason) backend.value = ev.backend;
+        backendReason.value = chosen ? null : (ev.reason ?? null);
         // The user's choice stands, unless the worker had to fall back (no WebGL).
         if (fellBack && ev.backend !== backend.value) backend.value = ev.backend;
         fellBack = false;
@@ -568,6 +577,7 @@ export const useTrainingStore = defineStore('training', () => {
     busy,
     backend,
     activeBackend,
+    backendReason,
     renderer,
     seed,
     step,

@@ -13,6 +13,9 @@ import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type I
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKEND_NAMES);
 export type Backend = z.infer<typeof Backend>;
+/** What init asks for: a backend, or 'auto' (the person has not chosen: the worker picks, src/worker/backend-choice.ts). */
+export const BackendRequest = z.union([Backend, z.literal('auto')]);
+export type BackendRequest = z.infer<typeof BackendRequest>;
 
 /** An edge as the editor names it: endpoints "node.port". */
 export const Edge = z.strictObject({ from: z.string().min(3).max(300), to: z.string().min(3).max(300) });
@@ -38,7 +41,7 @@ export type TrainOptions = z.infer<typeof TrainOptions>;
 
 export const Request = z.discriminatedUnion('type', [
   /** (Re)build the trainer from a graph document (file format v1) on a backend with a seed. */
-  z.strictObject({ type: z.literal('init'), graph: z.unknown(), backend: Backend, seed: z.number().int().min(0).max(0xffffffff), options: TrainOptions.optional() }),
+  z.strictObject({ type: z.literal('init'), graph: z.unknown(), backend: BackendRequest, seed: z.number().int().min(0).max(0xffffffff), options: TrainOptions.optional() }),
   /** Exactly n batches (default 1), then stop. */
   z.strictObject({ type: z.literal('step'), n: z.number().int().min(1).max(100000).default(1) }),
   /** Train continuously until pause, a breakpoint or an error. */
@@ -148,6 +151,8 @@ export const WorkerEvent = z.discriminatedUnion('type', [
     type: z.literal('ready'),
     backend: Backend,
     renderer: RendererInfo.nullable(),
+    /** Why the worker chose this backend (init with 'auto'); absent when the person chose it. */
+    reason: z.string().optional(),
     seed: z.number(),
     step: z.number().int(),
     stepsPerEpoch: z.number().int(),

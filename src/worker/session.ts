@@ -15,6 +15,7 @@ import { registry } from '../../nodes';
 import type { DataFeed } from '../../nodes/types';
 import { createTrainer, disposeCaptured, type Captured, type Trainer } from '../runtime/trainer';
 import { useBackend } from '../runtime/backends';
+import { chooseBackend, probeWebgl, rendererInfo } from './backend-choice';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { hashKey, mulberry32 } from '../runtime/random';
 import { InstrumentHandlers, decodeLatent, greyImages } from './instruments';
@@ -22,6 +23,7 @@ import { findLatent } from '../runtime/instruments/subgraph';
 import {
   parseRequest,
   type Backend,
+  type BackendRequest,
   type Edge,
   type ImageBlock,
   type NodeInfo,
@@ -58,7 +60,6 @@ export const GRID_COUNT = 16;
 const HIST_BINS = 24;
 const IMAGES_AT_LEAST_MS = 3000;
 const THUMBS = 8;
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|lavapipe|software/i;
 
 export class SessionError extends Error {
   constructor(
@@ -97,6 +98,8 @@ export class TrainingSession {
   private stale = false;
   private backend: Backend = 'webgl';
   private renderer: RendererInfo | null = null;
+  /** Why the worker picked the backend (init 'auto'); undefined once the person chose one. */
+  private reason: string | undefined;
   private seed = 1;
   private options: Required<TrainOptions> = { ...DEFAULT_OPTIONS };
   private running = false;
@@ -225,6 +228,7 @@ export class TrainingSession {
         this.running = false;
         const previous = this.backend;
         try {
+          this.reason = undefined;
           await this.switchBackend(req.backend);
         } catch (err) {
           // Say so, then go back to the backend that worked, so training can go on there.
@@ -291,7 +295,7 @@ export class TrainingSession {
     return { graph: parsed.graph, plan: compiled.plan };
   }
 
-  private async init(doc: unknown, backend: Backend): Promise<void> {
+  private async init(doc: unknown, requested: BackendRequest): Promise<void> {
     const { graph } = this.compileGraph(doc);
     if (!this.mnist) {
       try {
@@ -300,7 +304,9 @@ export class TrainingSession {
         throw new SessionError('DATA_LOAD_FAILED', `Could not load the MNIST digits: ${(err as Error).message}`, true);
       }
     }
-    await this.switchBackend(backend);
+    const choice = requested === 'auto' ? chooseBackend(probeWebgl()) : null;
+    this.reason = choice?.reason;
+    await this.switchBackend(choice?.backend ?? (requested as Backend));
     await this.rebuild(graph);
   }
 
@@ -328,15 +334,6 @@ export class TrainingSession {
     const be = tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } };
     const gl = be.gpgpu?.gl;
     if (!gl) return null;
-    let vendor = '';
-    let renderer = '';
-    try {
-      const ext = gl.getExtension('WEBGL_debug_renderer_info');
-      vendor = String(gl.getParameter(ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
-      renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
-    } catch {
-      // keep blanks
-    }
     const canvas = gl.canvas as unknown as EventTarget | undefined;
     if (canvas && canvas !== this.watchedCanvas && typeof canvas.addEventListener === 'function') {
       this.watchedCanvas = canvas;
@@ -344,7 +341,7 @@ export class TrainingSession {
         this.markFatal('CONTEXT_LOST', 'The GPU was reset or reclaimed, and the trainer cannot go on in this worker: restart it');
       });
     }
-    return { vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) };
+    return rendererInfo(gl);
   }
 
   private async rebuild(graph: Graph | null): Promise<void> {
@@ -373,6 +370,7 @@ export class TrainingSession {
       type: 'ready',
       backend: this.backend,
       renderer: this.renderer,
+      ...(this.reason ? { reason: this.reason } : {}),
       seed: this.seed,
       step: 0,
       stepsPerEpoch: this.trainer.stepsPerEpoch,

@@ -3,7 +3,7 @@
  * and what it does with the worker's events (metrics, badges, numbers on wires, breakpoint
  * highlight, needsReset, a crash and a restart).
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
 import { useGraphStore } from '../../src/stores/graph';
@@ -23,8 +23,8 @@ const NODES = [
   { id: 'opt', type: 'train.optimizer', role: 'optimizer', active: true },
 ];
 
-function ready(backend: 'webgl' | 'wasm' | 'cpu' = 'webgl'): WorkerEvent {
-  return { type: 'ready', backend, renderer: null, seed: 1, step: 0, stepsPerEpoch: 71, parameters: 652824, nodes: NODES, decoder: 'dec', latentDim: 20, numTensors: 30 };
+function ready(backend: 'webgl' | 'wasm' | 'cpu' = 'webgl', reason?: string): WorkerEvent {
+  return { type: 'ready', backend, renderer: null, ...(reason ? { reason } : {}), seed: 1, step: 0, stepsPerEpoch: 71, parameters: 652824, nodes: NODES, decoder: 'dec', latentDim: 20, numTensors: 30 };
 }
 
 function stepped(step: number, loss = 500 - step): WorkerEvent {
@@ -202,7 +202,7 @@ describe('training store', () => {
     expect(graph.graph).toBe(doc);
     store.restart();
     expect(workers).toHaveLength(2);
-    expect(workers[1]!.sent[0]).toMatchObject({ type: 'init', backend: 'webgl' });
+    expect(workers[1]!.sent[0]).toMatchObject({ type: 'init', backend: 'auto' });
     expect(store.fatal).toBeNull();
     // A lost WebGL context arrives as a fatal event from the worker itself.
     workers[1]!.emit({ type: 'error', code: 'CONTEXT_LOST', message: 'lost', fatal: true });
@@ -224,6 +224,47 @@ describe('training store', () => {
     w().emit({ type: 'error', code: 'BACKEND_FAILED', message: 'no WebGL; using wasm', fatal: false });
     w().emit(ready('wasm'));
     expect(store.backend).toBe('wasm');
+  });
+});
+
+describe('training store: the backend the app picks, and the one the person picks', () => {
+  let stored: Map<string, string>;
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    stored = new Map();
+    vi.stubGlobal('localStorage', {
+      getItem: (k: string) => stored.get(k) ?? null,
+      setItem: (k: string, v: string) => void stored.set(k, String(v)),
+      removeItem: (k: string) => void stored.delete(k),
+    });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a fresh page lets the worker pick; its reason is shown and its backend selected', () => {
+    const { store, w } = setup();
+    expect(w().sent[0]).toMatchObject({ type: 'init', backend: 'auto' });
+    w().emit(ready('wasm', 'Started on wasm: WebGL here is a software renderer (SwiftShader), much slower than wasm on the same CPU.'));
+    expect(store.backend).toBe('wasm');
+    expect(store.activeBackend).toBe('wasm');
+    expect(store.backendReason).toMatch(/software renderer/);
+    expect(stored.size).toBe(0); // the app's pick is not remembered as the person's
+  });
+
+  it('one click back to WebGL is remembered: the next page starts on it, with no reason line', () => {
+    const first = setup();
+    first.w().emit(ready('wasm', 'Started on wasm: WebGL here is a software renderer (SwiftShader).'));
+    first.store.setBackend('webgl');
+    expect(first.store.backendReason).toBeNull();
+    expect(first.w().sent[first.w().sent.length - 1]).toEqual({ type: 'setBackend', backend: 'webgl' });
+    first.w().emit(ready('webgl'));
+    expect(first.store.backend).toBe('webgl');
+    expect(stored.get('vae-lab:backend')).toBe('webgl');
+    // A new page (a new store) asks for the remembered backend, not 'auto'.
+    setActivePinia(createPinia());
+    const second = setup();
+    expect(second.w().sent[0]).toMatchObject({ type: 'init', backend: 'webgl' });
+    second.w().emit(ready('webgl'));
+    expect(second.store.backendReason).toBeNull();
   });
 });
 

@@ -1,0 +1,69 @@
+/**
+ * Which backend the trainer starts on when the person has not chosen one (issue 16), and
+ * what WebGL runs on. WebGL on a software renderer (SwiftShader, llvmpipe, Microsoft Basic
+ * Render…) is many times slower than wasm on the same cores, so the app starts on wasm there
+ * and says why; on a real GPU WebGL stays the default.
+ *
+ * The probe opens a 1×1 WebGL context in the worker (OffscreenCanvas), reads the unmasked
+ * renderer (WEBGL_debug_renderer_info) and releases the context; it never starts tfjs-webgl.
+ * No tfjs here.
+ */
+import type { Backend, RendererInfo } from './protocol';
+
+export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|lavapipe|software|basic render/i;
+
+/** What a WebGL context runs on. */
+export function rendererInfo(gl: WebGL2RenderingContext | WebGLRenderingContext): RendererInfo {
+  let vendor = '';
+  let renderer = '';
+  try {
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    vendor = String(gl.getParameter(ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
+    renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  } catch {
+    // keep blanks
+  }
+  return { vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) };
+}
+
+/** The renderer a WebGL context gets here, or null when there is no WebGL at all. */
+export function probeWebgl(): RendererInfo | null {
+  if (typeof OffscreenCanvas === 'undefined') return null;
+  let gl: WebGL2RenderingContext | WebGLRenderingContext | null = null;
+  try {
+    const canvas = new OffscreenCanvas(1, 1);
+    gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+  } catch {
+    return null;
+  }
+  if (!gl) return null;
+  const info = rendererInfo(gl);
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return info;
+}
+
+export interface BackendChoice {
+  backend: Backend;
+  /** One line: why the app chose it. */
+  reason: string;
+}
+
+/** A short name for a renderer string such as "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) …)), SwiftShader driver)". */
+function shortName(r: RendererInfo): string {
+  const m = SOFTWARE_RENDERER.exec(r.renderer) ?? SOFTWARE_RENDERER.exec(r.vendor);
+  if (m) return /^basic render/i.test(m[0]) ? 'Microsoft Basic Render' : m[0].replace(/^swiftshader$/i, 'SwiftShader');
+  const s = r.renderer || r.vendor || 'unknown';
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+/** The backend to start on when none was chosen, given what WebGL runs on (null: no WebGL). */
+export function chooseBackend(webgl: RendererInfo | null): BackendChoice {
+  if (!webgl) return { backend: 'wasm', reason: 'Started on wasm: WebGL is not available in this browser.' };
+  if (webgl.software) {
+    return {
+      backend: 'wasm',
+      reason: `Started on wasm: WebGL here is a software renderer (${shortName(webgl)}), much slower than wasm on the same CPU.`,
+    };
+  }
+  return { backend: 'webgl', reason: `Started on WebGL: it runs on the GPU (${shortName(webgl)}).` };
+}

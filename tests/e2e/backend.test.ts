@@ -1,0 +1,71 @@
+/**
+ * The backend the built app picks by itself (issue 16): on a fresh page with default settings
+ * the worker probes WebGL; on a software renderer (SwiftShader here) it starts on wasm and says
+ * why in one line (`backend-reason`), with one click back to WebGL, which is remembered.
+ * Times are logged for the benchmark's sake, never asserted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+
+const text = async (page: Page, id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
+const panel = (page: Page) => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`);
+
+/** What WebGL runs on in this browser, read the way the worker reads it. */
+function pageRenderer(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return '';
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  });
+}
+
+describe.skipIf(!hasChromium())('the backend the app picks by itself', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a fresh page starts on wasm when WebGL is software, says why, steps at once; back to WebGL is one click and remembered', async () => {
+    const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
+    const renderer = await pageRenderer(page);
+    const software = !renderer || /swiftshader|llvmpipe|software|basic render/i.test(renderer);
+    const expected = software ? 'wasm' : 'webgl';
+    await expect.poll(() => panel(page), { timeout: 60_000 }).toBe(`${expected}/ready`);
+    expect(await page.getByTestId('backend-select').inputValue()).toBe(expected);
+    const reason = page.getByTestId('backend-reason');
+    expect(await reason.count()).toBe(1);
+    const said = await text(reason.page(), 'backend-reason');
+    if (!software) {
+      expect(said).toMatch(/Started on WebGL: it runs on the GPU/);
+      await page.context().close();
+      return;
+    }
+    expect(said).toMatch(/^Started on wasm: WebGL here is a software renderer \((SwiftShader|llvmpipe)\)/);
+    // The first Step answers at once (the time is for the report; the goal lives in bench:browser).
+    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
+    const t0 = Date.now();
+    await page.getByTestId('train-step').click();
+    await expect.poll(() => text(page, 'metric-step'), { timeout: 30_000, interval: 20 }).toBe('1');
+    console.log(`[e2e backend] renderer "${renderer}": started on wasm; first Step reported ${Date.now() - t0} ms after the click`);
+    expect(Number.isFinite(Number(await text(page, 'metric-loss')))).toBe(true);
+    await screenshot(page, 'backend-reason-wasm');
+    // Nothing was stored: the pick is the app's, not the person's.
+    expect(await page.evaluate(() => localStorage.getItem('vae-lab:backend'))).toBeNull();
+    // One click back to WebGL; the choice is remembered on the next visit.
+    await page.getByTestId('backend-reason-webgl').click();
+    await expect.poll(() => panel(page), { timeout: 60_000 }).toBe('webgl/ready');
+    expect(await reason.count()).toBe(0);
+    expect(await page.evaluate(() => localStorage.getItem('vae-lab:backend'))).toBe('webgl');
+    await page.reload({ waitUntil: 'load' });
+    await expect.poll(() => panel(page), { timeout: 60_000 }).toBe('webgl/ready');
+    expect(await page.getByTestId('backend-select').inputValue()).toBe('webgl');
+    expect(await reason.count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,29 @@
+/** The backend the app starts on when the person has not chosen one (issue 16). */
+import { describe, expect, it } from 'vitest';
+import { SOFTWARE_RENDERER, chooseBackend } from '../../src/worker/backend-choice';
+
+const info = (renderer: string, vendor = 'Google Inc. (Google)') => ({ vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) });
+
+describe('backend choice', () => {
+  it('starts on wasm on a software renderer and names it in one line', () => {
+    const cases: Array<[string, string]> = [
+      ['ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)', 'SwiftShader'],
+      ['llvmpipe (LLVM 15.0.6, 256 bits)', 'llvmpipe'],
+      ['ANGLE (Microsoft, Microsoft Basic Render Driver Direct3D11 vs_5_0 ps_5_0, D3D11)', 'Microsoft Basic Render'],
+    ];
+    for (const [renderer, name] of cases) {
+      const c = chooseBackend(info(renderer));
+      expect(c.backend).toBe('wasm');
+      expect(c.reason).toContain(`software renderer (${name})`);
+      expect(c.reason).not.toContain('\n');
+    }
+  });
+
+  it('keeps WebGL on a real GPU, and starts on wasm without any WebGL', () => {
+    expect(chooseBackend(info('ANGLE (NVIDIA, Vulkan 1.3.277 (NVIDIA H200 (0x00002335)), NVIDIA)', 'Google Inc. (NVIDIA)')).backend).toBe('webgl');
+    expect(chooseBackend(info('ANGLE (Apple, ANGLE Metal Renderer: Apple M2, Unspecified Version)')).backend).toBe('webgl');
+    const none = chooseBackend(null);
+    expect(none.backend).toBe('wasm');
+    expect(none.reason).toMatch(/not available/);
+  });
+});
