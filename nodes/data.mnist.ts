@@ -15,6 +15,7 @@ export default defineNode<Params>({
   title: 'MNIST',
   description: 'x: a batch of 28×28 handwritten digits, pixels in [0,1] (10,000 real digits; a fixed held-out split).',
   role: 'data',
+  stem: 'data',
   inputs: [],
   outputs: [
     { name: 'x', kind: 'data', doc: 'images [B,784]' },

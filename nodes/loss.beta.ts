@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { defineNode } from './types';
+import { warning } from '../src/graph/diagnostics';
 import { formatShape } from '../src/graph/ports';
 import { mismatch, isPerExample } from './lib/shapes';
 
@@ -22,6 +23,8 @@ export default defineNode<Params>({
   title: 'β weight',
   description: 'β_t · max(freeBits, KL): the β-VAE weight on the KL, with optional warm-up β_t = β·min(1, t/T) and free bits.',
   role: 'beta',
+  aliases: ['warmup', 'anneal'],
+  metrics: { klWeighted: 'kl' },
   inputs: [{ name: 'kl', kind: 'loss', doc: 'KL per example [B]' }],
   outputs: [{ name: 'kl', kind: 'loss', doc: 'β-weighted KL per example [B]' }],
   params,
@@ -34,6 +37,20 @@ export default defineNode<Params>({
     if (!inputs.kl) return { ok: true, outputs: {} };
     if (!isPerExample(inputs.kl)) return mismatch('kl', `β takes a per-example loss [B], got ${formatShape(inputs.kl)}.`);
     return { ok: true, outputs: { kl: ['B'] } };
+  },
+  lint: ({ nodeId, params: p }) =>
+    p.beta <= 0
+      ? [
+          warning('BETA_NOT_POSITIVE', `β is ${String(p.beta)} on "${nodeId}": a β ≤ 0 rewards (or ignores) the KL instead of penalising it.`, {
+            node: nodeId,
+            port: 'kl',
+            fix: 'Set β to a positive value (1 for the ELBO).',
+          }),
+        ]
+      : [],
+  badge: ({ mean }) => {
+    const v = mean('kl');
+    return v === undefined ? null : { label: 'β·KL', value: v };
   },
   forward: ({ inputs, params: p, mode, step }) => {
     const kl = inputs.kl!;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { defineNode } from './types';
+import { warning } from '../src/graph/diagnostics';
 import { formatShape, sameShape } from '../src/graph/ports';
 import { mismatch } from './lib/shapes';
 
@@ -20,6 +21,7 @@ export default defineNode<Params>({
   title: 'KL divergence',
   description: 'D_KL(Q(z|x) ‖ N(0, I)) = −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²), per example (closed form).',
   role: 'kl',
+  metrics: { kl: 'kl' },
   inputs: [
     { name: 'mu', kind: 'mean', doc: 'μ [B,d]' },
     { name: 'logvar', kind: 'logvar', doc: 'log σ² [B,d]' },
@@ -33,6 +35,23 @@ export default defineNode<Params>({
     if (mu.length !== 2 || mu[0] !== 'B') return mismatch('mu', `The KL takes μ of shape [B,d], got ${formatShape(mu)}.`);
     if (!sameShape(mu, logvar)) return mismatch('logvar', `μ is ${formatShape(mu)} but log σ² is ${formatShape(logvar)}.`);
     return { ok: true, outputs: { kl: ['B'] } };
+  },
+  // The ELBO adds the reconstruction and the KL on one scale: both sums, or both means.
+  lint: ({ nodeId, params: p, active, nodes }) => {
+    if (!active) return [];
+    const other = nodes.find((n) => n.active && n.role === 'reconstruction' && n.params.reduction !== p.reduction);
+    if (!other) return [];
+    return [
+      warning(
+        'REDUCTION_MISMATCH',
+        `The KL "${nodeId}" takes the ${p.reduction} over latent dims but the reconstruction "${other.id}" takes the ${String(other.params.reduction)} over features: the two terms of the ELBO are on different scales (an implicit β).`,
+        { node: nodeId, port: 'kl', fix: `Use "sum" for both (the ELBO).` },
+      ),
+    ];
+  },
+  badge: ({ mean }) => {
+    const v = mean('kl');
+    return v === undefined ? null : { label: 'KL', value: v };
   },
   forward: ({ inputs, params: p, mode }) => {
     const perDim = klPerDim(inputs.mu!, inputs.logvar!);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { defineNode } from './types';
+import { defineNode, type Range } from './types';
+import { warning, type Diagnostic } from '../src/graph/diagnostics';
 import { formatShape } from '../src/graph/ports';
 import { mismatch, lastDim } from './lib/shapes';
 
@@ -41,12 +42,17 @@ export function gaussianNll(mu: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.mul(0.5, tf.square(tf.sub(x, mu)));
 }
 
+const within01 = (r: Range): boolean => r !== null && r[0] >= 0 && r[1] <= 1;
+
 export default defineNode<Params>({
   type: 'loss.reconstruction',
   category: 'Losses',
   title: 'Reconstruction −log p(x|z)',
   description: '−log P_θ(x|z) per example: Bernoulli −Σ[x log p + (1−x) log(1−p)] or Gaussian ½‖x − μ‖², averaged over K samples of z.',
   role: 'reconstruction',
+  stem: 'recon',
+  aliases: ['bce', 'nll'],
+  metrics: { recon: 'nll' },
   inputs: [
     { name: 'xHat', kind: 'recon', doc: 'the decoder output [B,n] or [K,B,n]' },
     { name: 'x', kind: 'data', doc: 'the data [B,n]' },
@@ -73,6 +79,44 @@ export default defineNode<Params>({
     }
     return { ok: true, outputs: { nll: ['B'] } };
   },
+  lint: ({ nodeId: id, params: p, source, range }) => {
+    if (p.likelihood !== 'bernoulli') return [];
+    const out: Diagnostic[] = [];
+    const xHatSrc = source('xHat');
+    if (!within01(range('xHat'))) {
+      const isDecoder = xHatSrc?.role === 'decoder';
+      out.push(
+        warning(
+          'NO_SIGMOID_BERNOULLI',
+          isDecoder
+            ? `The Bernoulli loss "${id}" reads decoder "${xHatSrc!.id}", whose output has no sigmoid: p(x|z) needs probabilities in [0,1] (outside it the loss is NaN).`
+            : `The Bernoulli loss "${id}" reads ${xHatSrc ? xHatSrc.id + '.' + xHatSrc.port : 'a value'}, which is not guaranteed to lie in [0,1].`,
+          {
+            node: isDecoder ? xHatSrc!.id : id,
+            port: 'xHat',
+            fix: isDecoder ? `Set ${xHatSrc!.id}'s outputActivation to "sigmoid".` : 'End the decoder with a sigmoid, or use a Gaussian likelihood.',
+          },
+        ),
+      );
+    }
+    const xSrc = source('x');
+    const xr = range('x');
+    if (xSrc && xr !== null && !within01(xr)) {
+      out.push(
+        warning('DATA_OUT_OF_RANGE', `The Bernoulli loss "${id}" compares against data in [${xr[0]}, ${xr[1]}]; a Bernoulli likelihood needs x in [0,1].`, {
+          node: xSrc.id,
+          port: xSrc.port,
+          fix: `Set ${xSrc.id}'s scale to 1.`,
+        }),
+      );
+    }
+    return out;
+  },
+  badge: ({ mean }) => {
+    const v = mean('nll');
+    return v === undefined ? null : { label: 'recon', value: v };
+  },
+  nonFiniteHint: () => 'A Bernoulli loss needs decoder outputs in [0,1] (a sigmoid) and data in [0,1].',
   forward: ({ inputs, params: p, mode }) => {
     const xHat = inputs.xHat!;
     const x = xHat.rank > inputs.x!.rank ? tf.broadcastTo(inputs.x!, xHat.shape) : inputs.x!;

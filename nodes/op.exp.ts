@@ -11,6 +11,7 @@ export default defineNode<Params>({
   title: 'Exp',
   description: 'y = eˣ element-wise (e.g. σ = exp(½ log σ²)).',
   role: 'op',
+  nonFiniteHint: () => 'exp overflowed: check the factor before it (σ = exp(½·log σ²)).',
   inputs: [{ name: 'x', kind: 'tensor' }],
   outputs: [{ name: 'y', kind: 'tensor' }],
   params,

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NodeTypeInfo } from '../src/graph/catalog';
 import type { Shape } from '../src/graph/ports';
+import type { Diagnostic } from '../src/graph/diagnostics';
 
 export type { Shape };
 
@@ -43,6 +44,50 @@ export interface DataFeed {
   /** The batch's images [size, 784] in [0,1] scaled and binarized as the params ask. */
   images(opts: { binarize: 'none' | 'threshold' | 'sample'; scale: number }, nodeId: string): tf.Tensor;
   labels(): tf.Tensor;
+}
+
+/** A value range [lo, hi], or null when unknown. */
+export type Range = [number, number] | null;
+
+/** A node as a lint hook sees it (its own or another node of the plan). */
+export interface LintNode {
+  id: string;
+  type: string;
+  role: NodeRole;
+  params: Record<string, unknown>;
+  /** Feeds the optimizer (runs in training). */
+  active: boolean;
+}
+
+/** What the compiler tells a node's lint hook, after the graph compiled. */
+export interface LintContext<P> {
+  nodeId: string;
+  params: P;
+  active: boolean;
+  /** The first wire into an input port and the node at its other end (port: the source's output port). */
+  source(port: string): (LintNode & { port: string }) | undefined;
+  /** The value range arriving on an input port (from the upstream nodes' `range` hooks). */
+  range(port: string): Range;
+  /** Every evaluable node of the plan, in topological order. */
+  nodes: readonly LintNode[];
+}
+
+/** Training metrics a node's output can add to (summed over the active nodes that declare it). */
+export type MetricName = 'recon' | 'kl' | 'klWeighted';
+
+/** What a node's badge can show: the last step's metrics and its own measured outputs. */
+export interface BadgeContext {
+  /** The batch mean of one of this node's output ports: undefined until measured, null when no value was finite. */
+  mean(port: string): number | null | undefined;
+  /** The last step's metrics, once a step has run. */
+  step: { loss: number; recon: number; kl: number; klWeighted: number } | null;
+}
+
+/** A badge on a node while training: a label and a number (the view formats it). */
+export interface Badge {
+  label: string;
+  /** null: measured, but no finite value. */
+  value: number | null;
 }
 
 export interface RandomSource {
@@ -86,6 +131,14 @@ export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
   range?(params: P, port: string, inputs: Record<string, [number, number] | null>): [number, number] | null;
   /** For shape hints: this input's shape is what the other input (value) should match, e.g. xHat ↔ x. */
   pairs?: Record<string, string>;
+  /** Lint warnings this node raises about itself once the graph compiles (never errors). */
+  lint?(ctx: LintContext<P>): Diagnostic[];
+  /** Which output port adds to which training metric, e.g. a KL node's `kl` to `kl`. */
+  metrics?: Partial<Record<MetricName, string>>;
+  /** The badge the node shows while training, or null when there is nothing to show yet. */
+  badge?(ctx: BadgeContext): Badge | null;
+  /** The fix offered when a NaN or Infinity first appears at this node's output. */
+  nonFiniteHint?(params: P): string | undefined;
 }
 
 /** Erase the param type for the registry. */

@@ -18,6 +18,7 @@ export default defineNode<Params>({
   title: 'Decoder p(x|z)',
   description: 'P_θ(x|z): an MLP from z to the mean of p(x|z) (Bernoulli pixel probabilities with a sigmoid).',
   role: 'decoder',
+  stem: 'dec',
   inputs: [{ name: 'z', kind: 'sample', doc: 'z [B,d] or [K,B,d]' }],
   outputs: [{ name: 'xHat', kind: 'recon', doc: 'x̂, the mean of p(x|z)' }],
   params,

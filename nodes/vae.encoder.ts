@@ -18,6 +18,7 @@ export default defineNode<Params>({
   title: 'Encoder q(z|x)',
   description: 'Q_φ(z|x) = N(μ, diag σ²): an MLP from x to the mean μ and the log-variance log σ² (two linear heads).',
   role: 'encoder',
+  stem: 'enc',
   inputs: [{ name: 'x', kind: 'data', doc: 'the examples [B,n]' }],
   outputs: [
     { name: 'mu', kind: 'mean', doc: 'μ [B,d]' },

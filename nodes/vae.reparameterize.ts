@@ -15,6 +15,7 @@ export default defineNode<Params>({
   title: 'Reparameterize',
   description: 'z = μ + ε ⊙ σ, ε ~ N(0, I), σ = exp(½ log σ²): a sample of Q(z|x) that gradients flow through.',
   role: 'reparameterize',
+  stem: 'rep',
   inputs: [
     { name: 'mu', kind: 'mean', doc: 'μ [B,d]' },
     { name: 'logvar', kind: 'logvar', doc: 'log σ² [B,d]' },

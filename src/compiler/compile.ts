@@ -4,9 +4,9 @@
  */
 import { error, warning, type Diagnostic } from '../graph/diagnostics';
 import { validateGraph, graphSeed, LIMITS, type Graph, type GraphNode } from '../graph/schema';
-import { canConnect, formatShape, parseEndpoint, type PortSpec, type Shape } from '../graph/ports';
+import { canConnect, parseEndpoint, type PortSpec, type Shape } from '../graph/ports';
 import type { NodeRegistry } from '../../nodes';
-import type { AnyNodeDef, VarSpec } from '../../nodes/types';
+import type { AnyNodeDef, LintNode, Range, VarSpec } from '../../nodes/types';
 
 export interface PlanInput {
   node: string;
@@ -347,8 +347,6 @@ function findCycle(stuck: Set<string>, inEdges: Map<string, Record<string, PlanI
   return cyc.map((node) => ({ node, port: '' }));
 }
 
-type Range = [number, number] | null;
-
 function lint(
   graph: Graph,
   registry: NodeRegistry,
@@ -358,7 +356,7 @@ function lint(
   outEdges: Map<string, Array<{ port: string; to: string; toPort: string }>>,
   warnings: Diagnostic[],
 ): void {
-  // value ranges, for the Bernoulli checks
+  // value ranges (each node's `range` hook), for the lints that need them
   const ranges = new Map<string, Record<string, Range>>();
   for (const id of order) {
     const n = nodes.get(id)!;
@@ -372,68 +370,31 @@ function lint(
     ranges.set(id, out);
   }
   const rangeOf = (src: PlanInput | undefined): Range => (src ? (ranges.get(src.node)?.[src.port] ?? null) : null);
-  const within01 = (r: Range) => r !== null && r[0] >= 0 && r[1] <= 1;
 
-  const recon = order.filter((id) => nodes.get(id)!.def.role === 'reconstruction');
-  const kls = order.filter((id) => nodes.get(id)!.def.role === 'kl');
-  for (const id of recon) {
-    const n = nodes.get(id)!;
-    if (n.params.likelihood !== 'bernoulli') continue;
-    const xHatSrc = n.inputs.xHat?.[0];
-    if (!within01(rangeOf(xHatSrc))) {
-      const src = xHatSrc ? nodes.get(xHatSrc.node) : undefined;
-      const isDecoder = src?.def.role === 'decoder';
-      warnings.push(
-        warning(
-          'NO_SIGMOID_BERNOULLI',
-          isDecoder
-            ? `The Bernoulli loss "${id}" reads decoder "${src!.id}", whose output has no sigmoid: p(x|z) needs probabilities in [0,1] (outside it the loss is NaN).`
-            : `The Bernoulli loss "${id}" reads ${xHatSrc ? xHatSrc.node + '.' + xHatSrc.port : 'a value'}, which is not guaranteed to lie in [0,1].`,
-          {
-            node: isDecoder ? src!.id : id,
-            port: isDecoder ? 'xHat' : 'xHat',
-            fix: isDecoder ? `Set ${src!.id}'s outputActivation to "sigmoid".` : 'End the decoder with a sigmoid, or use a Gaussian likelihood.',
-          },
-        ),
-      );
-    }
-    const xSrc = n.inputs.x?.[0];
-    const xr = rangeOf(xSrc);
-    if (xr !== null && !within01(xr)) {
-      warnings.push(
-        warning('DATA_OUT_OF_RANGE', `The Bernoulli loss "${id}" compares against data in [${xr[0]}, ${xr[1]}]; a Bernoulli likelihood needs x in [0,1].`, {
-          node: xSrc!.node,
-          port: xSrc!.port,
-          fix: `Set ${xSrc!.node}'s scale to 1.`,
-        }),
-      );
-    }
-  }
-  const activeRecon = recon.filter((id) => active.has(id));
-  for (const id of kls.filter((k) => active.has(k))) {
-    const red = nodes.get(id)!.params.reduction;
-    const other = activeRecon.find((r) => nodes.get(r)!.params.reduction !== red);
-    if (other) {
-      warnings.push(
-        warning(
-          'REDUCTION_MISMATCH',
-          `The KL "${id}" takes the ${String(red)} over latent dims but the reconstruction "${other}" takes the ${String(nodes.get(other)!.params.reduction)} over features: the two terms of the ELBO are on different scales (an implicit β).`,
-          { node: id, port: 'kl', fix: `Use "sum" for both (the ELBO).` },
-        ),
-      );
-    }
-  }
+  // each node's own lints (its module knows what its params mean)
+  const lintNodes = new Map<string, LintNode>(
+    order.map((id) => {
+      const n = nodes.get(id)!;
+      return [id, { id, type: n.type, role: n.def.role, params: n.params, active: active.has(id) }];
+    }),
+  );
+  const all = [...lintNodes.values()];
   for (const id of order) {
     const n = nodes.get(id)!;
-    if (n.def.role === 'beta' && (n.params.beta as number) <= 0) {
-      warnings.push(
-        warning('BETA_NOT_POSITIVE', `β is ${String(n.params.beta)} on "${id}": a β ≤ 0 rewards (or ignores) the KL instead of penalising it.`, {
-          node: id,
-          port: 'kl',
-          fix: 'Set β to a positive value (1 for the ELBO).',
-        }),
-      );
-    }
+    if (!n.def.lint) continue;
+    warnings.push(
+      ...n.def.lint({
+        nodeId: id,
+        params: n.params,
+        active: active.has(id),
+        source: (port: string) => {
+          const src = n.inputs[port]?.[0];
+          return src ? { ...lintNodes.get(src.node)!, port: src.port } : undefined;
+        },
+        range: (port: string) => rangeOf(n.inputs[port]?.[0]),
+        nodes: all,
+      }),
+    );
   }
   // UNUSED_OUTPUT: outputs that reach no loss (nothing for data sources)
   for (const n of graph.nodes) {
@@ -460,5 +421,4 @@ function lint(
       }
     }
   }
-  void formatShape;
 }

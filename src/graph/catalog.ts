@@ -27,6 +27,10 @@ export interface NodeTypeInfo {
   /** A zod object schema whose every field has a default (or is required, as layer.dense units). */
   params: z.ZodObject;
   controls: readonly ControlSpec[];
+  /** The stem of new node ids ("enc" gives enc, enc2, …); default: the type's last segment. */
+  stem?: string;
+  /** More words the palette's search matches exactly (e.g. "beta" for the β weight). */
+  aliases?: readonly string[];
 }
 
 export interface NodeCatalog {

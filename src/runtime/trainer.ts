@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../compiler/compile';
 import { error, type Diagnostic } from '../graph/diagnostics';
-import type { DataFeed } from '../../nodes/types';
+import type { DataFeed, MetricName } from '../../nodes/types';
 import { createOptimizer, type Params as OptimizerParams } from '../../nodes/train.optimizer';
 import { markConstant } from '../../nodes/lib/dense';
 import { Model } from './model';
@@ -143,11 +143,12 @@ export class Trainer {
     return cached;
   }
 
-  private roleSum(outputs: Map<string, Record<string, tf.Tensor>>, role: string, port: string): tf.Tensor | null {
+  /** The sum of the outputs that the active nodes declare for `metric` (their `metrics` hook); null when none does. */
+  private metricSum(outputs: Map<string, Record<string, tf.Tensor>>, metric: MetricName): tf.Tensor | null {
     const parts: tf.Tensor[] = [];
     for (const id of this.plan.activeOrder) {
-      const n = this.plan.nodes.get(id)!;
-      if (n.def.role === role) parts.push(outputs.get(id)![port]!);
+      const port = this.plan.nodes.get(id)!.def.metrics?.[metric];
+      if (port) parts.push(outputs.get(id)![port]!);
     }
     if (!parts.length) return null;
     return parts.length === 1 ? parts[0]! : tf.addN(parts);
@@ -166,9 +167,9 @@ export class Trainer {
       const r = this.model.forward({ mode: 'train', step: t, data: feed, fast: this.fast, nodes: opts.capture ? 'all' : 'active' });
       const objective = r.objective!;
       const zero = tf.scalar(0);
-      const recon = this.roleSum(r.outputs, 'reconstruction', 'nll');
-      const kl = this.roleSum(r.outputs, 'kl', 'kl');
-      const klw = this.roleSum(r.outputs, 'beta', 'kl');
+      const recon = this.metricSum(r.outputs, 'recon');
+      const kl = this.metricSum(r.outputs, 'kl');
+      const klw = this.metricSum(r.outputs, 'klWeighted');
       metricsTensor = tf.keep(
         tf.stack([objective, recon ? tf.mean(recon) : zero, kl ? tf.mean(kl) : zero, klw ? tf.mean(klw) : kl ? tf.mean(kl) : zero]),
       );
@@ -215,10 +216,10 @@ export class Trainer {
       );
     }
     if (this.breakOnKlNegative && kl < KL_NEGATIVE_TOLERANCE) {
-      const klNode = this.plan.activeOrder.find((id) => this.plan.nodes.get(id)!.def.role === 'kl') ?? null;
+      const klNode = this.plan.activeOrder.find((id) => this.plan.nodes.get(id)!.def.metrics?.kl) ?? null;
       return error('KL_NEGATIVE', `Training stopped at step ${t}: the batch-mean KL is ${kl.toPrecision(4)}, below zero. A KL divergence is never negative.`, {
         node: klNode,
-        port: klNode ? 'kl' : null,
+        port: klNode ? this.plan.nodes.get(klNode)!.def.metrics!.kl! : null,
         step: t,
       });
     }
@@ -264,8 +265,8 @@ export class Trainer {
       const feed = this.heldOutFeed(a, b);
       const sums = tf.tidy(() => {
         const r = this.model.forward({ mode: 'eval', step: this.steps, streamKey: `eval${chunk}`, data: feed, fast: this.fast });
-        const rs = this.roleSum(r.outputs, 'reconstruction', 'nll');
-        const ks = this.roleSum(r.outputs, 'kl', 'kl');
+        const rs = this.metricSum(r.outputs, 'recon');
+        const ks = this.metricSum(r.outputs, 'kl');
         return tf.stack([rs ? tf.sum(rs) : tf.scalar(0), ks ? tf.sum(ks) : tf.scalar(0)]);
       });
       const v = sums.dataSync();
@@ -316,17 +317,10 @@ function sameVariables(a: Plan, b: Plan): boolean {
   return list(a) === list(b);
 }
 
+/** The node's own hint for a NaN or Infinity that first appears at its output. */
 function fixHint(plan: Plan, nodeId: string): string | undefined {
   const n = plan.nodes.get(nodeId);
-  if (!n) return undefined;
-  switch (n.def.role) {
-    case 'reconstruction':
-      return 'A Bernoulli loss needs decoder outputs in [0,1] (a sigmoid) and data in [0,1].';
-    case 'op':
-      return n.type === 'op.exp' ? 'exp overflowed: check the factor before it (σ = exp(½·log σ²)).' : undefined;
-    default:
-      return undefined;
-  }
+  return n?.def.nonFiniteHint?.(n.params);
 }
 
 export function disposeCaptured(c: Captured | undefined): void {

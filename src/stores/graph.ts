@@ -425,7 +425,7 @@ export const useGraphStore = defineStore('graph', () => {
 
   /** Add a node of `type` at `position` (top-left); returns its id, or null. */
   function addNode(type: string, position?: { x: number; y: number }, params?: Record<string, unknown>): string | null {
-    const id = newNodeId(graph.value, type);
+    const id = newNodeId(graph.value, type, registry);
     const node: { id: string; type: string; position?: { x: number; y: number }; params?: Record<string, unknown> } = { id, type };
     if (position) node.position = { x: Math.round(position.x), y: Math.round(position.y) };
     const info = registry.get(type);

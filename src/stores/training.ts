@@ -13,6 +13,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import { useGraphStore } from './graph';
 import { useOverlayStore, type OverlayEdge } from './overlay';
 import { TrainingClient, type WorkerLike } from '../worker/client';
+import { nodeBadges } from '../runtime/badges';
 import type { Backend, DiagnosticShape, EvalMetrics, NodeInfo, PortStat, RendererInfo, StepMetrics, WorkerEvent, WorkerEventOf } from '../worker/protocol';
 
 export type Phase = 'off' | 'starting' | 'ready' | 'running' | 'crashed';
@@ -493,17 +494,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function updateBadges(): void {
-    const stats = portStats.value;
-    const m = last.value;
-    const next: Record<string, string> = {};
-    for (const n of nodes.value) {
-      if (!n.active) continue;
-      if (n.role === 'optimizer' && m) next[n.id] = `loss ${fmt(m.loss)}`;
-      else if (n.role === 'kl' && stats[`${n.id}.kl`]) next[n.id] = `KL ${fmt(stats[`${n.id}.kl`]!.mean)}`;
-      else if (n.role === 'beta' && stats[`${n.id}.kl`]) next[n.id] = `β·KL ${fmt(stats[`${n.id}.kl`]!.mean)}`;
-      else if (n.role === 'reconstruction' && stats[`${n.id}.nll`]) next[n.id] = `recon ${fmt(stats[`${n.id}.nll`]!.mean)}`;
-    }
-    overlay.setBadges(next);
+    overlay.setBadges(nodeBadges(graphStore.registry(), { nodes: nodes.value, stats: portStats.value, step: last.value }, fmt));
   }
 
   // ------------------------------------------------------------------ graph and overlay watchers
