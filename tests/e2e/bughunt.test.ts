@@ -5,9 +5,10 @@
  * fix (one undo step each), then train the fixed graph on wasm and compare its loss with
  * the standard preset's after the same number of steps, in the same test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 
 const STEPS = 40;
 /** The last steps whose batch losses are averaged for the comparison (a batch loss is noisy). */
@@ -46,7 +47,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Lint warnings listed in the problems panel. */
 const shownWarnings = (page: Page) => page.locator('[data-testid="diagnostic-item"][data-severity="warning"]');
 
-describe.skipIf(!hasChromium())('the bug hunt in the browser', () => {
+describeWithTool('chromium', 'the bug hunt in the browser', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();

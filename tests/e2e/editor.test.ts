@@ -3,14 +3,15 @@
  * open, undo/redo, autosave, refused wires, diagnostics, canvas gestures. Screenshots of
  * every state at 1280x800 and 1920x1080 go to test-results/screenshots/editor-*.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Download, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 import { parseGraph } from '../../src/graph/schema';
 import { registry } from '../../nodes';
 
@@ -140,7 +141,7 @@ async function clickBackground(page: Page): Promise<void> {
   await page.mouse.click(c.x + 8, c.y + c.height - 8);
 }
 
-describe.skipIf(!hasChromium())('editor', () => {
+describeWithTool('chromium', 'editor', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();

@@ -3,7 +3,8 @@
  * and serves it with `vite preview` on a free port of 127.0.0.1. Tests read the URL with
  * `inject('baseUrl')` (or process.env.VAE_LAB_URL). The preview server stops in teardown.
  *
- * Without /usr/bin/chromium nothing is built: the e2e tests skip themselves.
+ * Without /usr/bin/chromium nothing is built: the e2e tests are skipped (and fail in CI; see
+ * tests/fixtures/tools.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { CHROMIUM_PATH } from './harness';
+import { hasTool } from '../fixtures/tools';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -76,7 +77,7 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!existsSync(CHROMIUM_PATH)) {
+  if (!hasTool('chromium')) {
     project.provide('baseUrl', '');
     return async () => {};
   }

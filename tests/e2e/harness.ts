@@ -1,20 +1,17 @@
 /**
  * Helpers for the e2e tests: the built app (served by global-setup.ts) in Debian's
  * Chromium through playwright-core. Test files wrap themselves in
- * `describe.skipIf(!hasChromium())`.
+ * `describeWithTool('chromium', …)` (tests/fixtures/tools.ts): skipped without Chromium,
+ * failing without it in CI.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { CHROMIUM_PATH } from '../fixtures/tools';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = resolve(fileURLToPath(new URL('../../test-results/screenshots', import.meta.url)));
-
-export function hasChromium(): boolean {
-  return existsSync(CHROMIUM_PATH);
-}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -9,10 +9,11 @@
  * Screenshots of each view go to test-results/screenshots/instruments-*.png.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { hasChromium, launchBrowser, openApp, screenshot, SCREENSHOT_DIR } from './harness';
+import { launchBrowser, openApp, screenshot, SCREENSHOT_DIR } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
 const num = async (page: Page, id: string) => Number(await text(page, id));
@@ -61,7 +62,7 @@ function canvasStats(page: Page, testid: string): Promise<{ mean: number; varian
   });
 }
 
-describe.skipIf(!hasChromium())('the instruments in the browser', () => {
+describeWithTool('chromium', 'the instruments in the browser', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();

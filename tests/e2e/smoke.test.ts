@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 
-describe.skipIf(!hasChromium())('smoke: the built app', () => {
+describeWithTool('chromium', 'smoke: the built app', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();

@@ -4,9 +4,10 @@
  * the backend test switches to WebGL and back.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 
 const OVERFLOW = fileURLToPath(new URL('./fixtures/training-sigma-overflow.json', import.meta.url));
 
@@ -36,7 +37,7 @@ async function stepAndWait(page: Page, expected: number): Promise<void> {
   await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
 }
 
-describe.skipIf(!hasChromium())('training in the browser', () => {
+describeWithTool('chromium', 'training in the browser', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();
