@@ -4,9 +4,10 @@
  * why in one line (`backend-reason`), with one click back to WebGL, which is remembered.
  * Times are logged for the benchmark's sake, never asserted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
 const panel = (page: Page) => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`);
@@ -21,7 +22,7 @@ function pageRenderer(page: Page): Promise<string> {
   });
 }
 
-describe.skipIf(!hasChromium())('the backend the app picks by itself', () => {
+describeWithTool('chromium', 'the backend the app picks by itself', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchBrowser();
