@@ -120,3 +120,16 @@ export function formatDiagnostic(d: Diagnostic): string {
   const fix = d.fix ? `\n    fix: ${d.fix}` : '';
   return `${d.severity} ${d.code}${where}${pos}${step}: ${d.message}${fix}`;
 }
+
+/**
+ * The first of a list of problems in one line, for a status text or an error message:
+ * "CODE at node.port: message", with " (and N more <noun>s)" when `more` names the noun.
+ */
+export function firstDiagnosticText(list: readonly Pick<Diagnostic, 'code' | 'node' | 'port' | 'message'>[], more?: string): string {
+  const first = list[0];
+  if (!first) return 'unknown problem';
+  const where = first.node ? ` at ${first.node}${first.port ? `.${first.port}` : ''}` : '';
+  const rest = list.length - 1;
+  const tail = more && rest > 0 ? ` (and ${rest} more ${more}${rest > 1 ? 's' : ''})` : '';
+  return `${first.code}${where}: ${first.message}${tail}`;
+}

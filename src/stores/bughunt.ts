@@ -19,7 +19,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { fixCommands, isBugFound, isCorrectAnswer, parseAnswerKey, parseWire, type AnswerKey, type Bug, type Question } from '../graph/answers';
-import type { Diagnostic } from '../graph/diagnostics';
+import { firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
 import type { Graph } from '../graph/schema';
 import { PRESETS, useGraphStore } from './graph';
 
@@ -174,8 +174,7 @@ export const useBugHuntStore = defineStore('bughunt', () => {
       if (token !== loadToken) return;
       const parsed = parseAnswerKey(value);
       if (!parsed.ok) {
-        const d = parsed.diagnostics[0]!;
-        keyError.value = `The answer key ${id}.answers.json is broken: ${d.code}: ${d.message}`;
+        keyError.value = `The answer key ${id}.answers.json is broken: ${firstDiagnosticText(parsed.diagnostics)}`;
       } else if (parsed.key.graph !== `${id}.json`) {
         keyError.value = `The answer key ${id}.answers.json belongs to ${parsed.key.graph}, not ${id}.json.`;
       } else {

@@ -16,7 +16,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { applyCommand, describeCommand, type Command, type CommandResult } from '../graph/commands';
-import { error as mkError, type Diagnostic } from '../graph/diagnostics';
+import { error as mkError, firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
 import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, type GraphEdge, type GraphNode } from '../graph/schema';
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
@@ -183,9 +183,7 @@ export const useGraphStore = defineStore('graph', () => {
     if (graph.value.nodes.length === 0) return 'The graph is empty: add a data source, an encoder, a decoder, the losses and an optimizer.';
     const errs = analysis.value.errors;
     if (errs.length === 0) return 'The graph does not compile.';
-    const first = errs[0]!;
-    const more = errs.length > 1 ? ` (and ${errs.length - 1} more error${errs.length > 2 ? 's' : ''})` : '';
-    return `${first.code}${first.node ? ` on ${first.node}${first.port ? `.${first.port}` : ''}` : ''}: ${first.message}${more}`;
+    return firstDiagnosticText(errs, 'error');
   });
   const plan = computed(() => (analysis.value.compiled.ok ? analysis.value.compiled.plan : null));
   const nodeById = computed(() => new Map(graph.value.nodes.map((n) => [n.id, n])));

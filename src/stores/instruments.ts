@@ -21,9 +21,11 @@ import { useTrainingStore } from './training';
 import { useBugHuntStore } from './bughunt';
 import { useOverlayStore } from './overlay';
 import { parseGraph } from '../graph/schema';
+import { firstDiagnosticText } from '../graph/diagnostics';
 import { applyFixes } from '../graph/answers';
 import type { WorkerEvent } from '../worker/protocol';
-import type { CompareOutcome, InstrumentEventOf, InstrumentRequestType, LatentImages } from '../worker/instruments-protocol';
+import type { CompareOutcome, InstrumentEventOf, InstrumentRequestType } from '../worker/instruments-protocol';
+import type { ImageBlock } from '../worker/image-block';
 
 export const COMPARE_REASON = 'diverges from reference';
 export const DEFAULT_IWAE_K = 50;
@@ -52,7 +54,7 @@ export interface DecodedView {
   id: number;
   purpose: string;
   step: number;
-  images: LatentImages | null;
+  images: ImageBlock | null;
   note: string | null;
   /** What the view sent (e.g. the grid's z), echoed for drawing. */
   z: Float32Array;
@@ -162,8 +164,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
     }
     const parsed = parseGraph(text, graphStore.registry());
     if (!parsed.ok) {
-      const d = parsed.diagnostics[0];
-      return (compareError.value = `${file.name} is not a graph: ${d ? `${d.code}: ${d.message}` : 'unknown problem'}`);
+      return (compareError.value = `${file.name} is not a graph: ${firstDiagnosticText(parsed.diagnostics)}`);
     }
     referenceFile.value = { name: file.name, graph: JSON.parse(JSON.stringify(parsed.graph)) };
     referenceChoice.value = 'file';

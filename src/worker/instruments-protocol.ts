@@ -10,16 +10,7 @@
  */
 import { z } from 'zod';
 import { DiagnosticShape } from './diagnostic-schema';
-
-/** The latent views' image strips: count × width × height grey values 0…255. */
-export const LatentImages = z.object({
-  count: z.number().int(),
-  width: z.number().int(),
-  height: z.number().int(),
-  pixels: z.instanceof(Uint8Array),
-});
-export type LatentImages = z.infer<typeof LatentImages>;
-
+import { ImageBlock } from './image-block';
 
 /** compareGraphs' summary of a tensor (a NaN spelt as a string). */
 const JsonNumber = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
@@ -141,7 +132,7 @@ export const INSTRUMENT_EVENTS = [
     logvar: z.instanceof(Float32Array),
     labels: z.instanceof(Uint8Array),
     /** The first held-out images (as stored, grey 0…255), to pick one. */
-    thumbnails: LatentImages.nullable(),
+    thumbnails: ImageBlock.nullable(),
   }),
   z.object({
     type: z.literal('latentEncoded'),
@@ -154,12 +145,12 @@ export const INSTRUMENT_EVENTS = [
     /** [samples, d] row-major: z ~ q(z|x). */
     z: z.instanceof(Float32Array),
     /** The image as the data node gives it to the encoder. */
-    input: LatentImages.nullable(),
+    input: ImageBlock.nullable(),
     /** decoder(μ), then decoder(z_s) for each sample. */
-    decodedMean: LatentImages.nullable(),
-    decodedSamples: LatentImages.nullable(),
+    decodedMean: ImageBlock.nullable(),
+    decodedSamples: ImageBlock.nullable(),
   }),
-  z.object({ type: z.literal('latentDecoded'), id: z.number().int(), purpose: z.string(), step: z.number().int(), images: LatentImages.nullable(), note: z.string().nullable() }),
+  z.object({ type: z.literal('latentDecoded'), id: z.number().int(), purpose: z.string(), step: z.number().int(), images: ImageBlock.nullable(), note: z.string().nullable() }),
   /** An instrument request failed; the panel that asked shows it (training is unaffected). */
   z.object({
     type: z.literal('instrumentError'),

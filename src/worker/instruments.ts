@@ -10,10 +10,7 @@
  * A failure is posted as an `instrumentError` for the panel that asked; training goes on.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseGraph } from '../graph/schema';
-import type { Diagnostic } from '../graph/diagnostics';
-import { compile, type Plan, type PlanInput } from '../compiler/compile';
-import { registry } from '../../nodes';
+import type { PlanInput } from '../compiler/compile';
 import type { DataFeed } from '../../nodes/types';
 import type { Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
@@ -25,9 +22,12 @@ import {
   instrumentTransferables,
   type InstrumentEvent,
   type InstrumentRequestType,
-  type LatentImages,
   type ParsedInstrumentRequest,
 } from './instruments-protocol';
+import type { ImageBlock } from './image-block';
+import { WorkerError } from './errors';
+import { compileDocument } from './compile-document';
+import { greyImages } from './grey-images';
 
 /** What the handlers need from the session. */
 export interface InstrumentHost {
@@ -38,17 +38,6 @@ export interface InstrumentHost {
   /** The session's seed (the graph's training.seed unless overridden). */
   seed(): number;
   post(ev: InstrumentEvent, transfer?: ArrayBuffer[]): void;
-}
-
-/** A failure with a code and, where there is one, the diagnostics (node, port). */
-export class InstrumentError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly diagnostics?: Diagnostic[],
-  ) {
-    super(message);
-  }
 }
 
 /** Held-out examples per chunk for IWAE: smaller chunks, finer progress. */
@@ -66,9 +55,9 @@ export class InstrumentHandlers {
   }
 
   private fail(request: InstrumentRequestType, id: number | null, err: unknown): void {
-    const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'INTERNAL';
+    const code = err instanceof WorkerError ? err.code : 'INTERNAL';
     const message = err instanceof Error ? err.message : String(err);
-    const diagnostics = (err as { diagnostics?: Diagnostic[] })?.diagnostics;
+    const diagnostics = err instanceof WorkerError ? err.diagnostics : undefined;
     this.post(diagnostics?.length ? { type: 'instrumentError', request, id, code, message, diagnostics } : { type: 'instrumentError', request, id, code, message });
   }
 
@@ -98,7 +87,7 @@ export class InstrumentHandlers {
   private latentStats(): void {
     const t = this.host.trainer();
     const s = latentStats(t);
-    if (!s.ok) throw new InstrumentError(s.diagnostic.code, s.diagnostic.message, [s.diagnostic]);
+    if (!s.ok) throw new WorkerError(s.diagnostic.code, s.diagnostic.message, { diagnostics: [s.diagnostic] });
     this.post({
       type: 'latentStats',
       step: t.stepsDone,
@@ -121,9 +110,9 @@ export class InstrumentHandlers {
     const ev = t.evaluate();
     this.post({ type: 'iwaeProgress', done: 0, total: t.dataset.heldOutCount });
     const r = iwaeNll(t, { k, key: t.stepsDone, chunk: IWAE_CHUNK, onChunk: (done, total) => this.post({ type: 'iwaeProgress', done, total }) });
-    if (!r.ok) throw new InstrumentError(r.diagnostic.code, r.diagnostic.message, [r.diagnostic]);
+    if (!r.ok) throw new WorkerError(r.diagnostic.code, r.diagnostic.message, { diagnostics: [r.diagnostic] });
     if (!Number.isFinite(r.nll) || !Number.isFinite(ev.heldOutLoss)) {
-      throw new InstrumentError('NON_FINITE', `The estimate is not finite (−log p(x) ≈ ${r.nll}, −ELBO ${ev.heldOutLoss}): the model gives some held-out digit no probability.`);
+      throw new WorkerError('NON_FINITE', `The estimate is not finite (−log p(x) ≈ ${r.nll}, −ELBO ${ev.heldOutLoss}): the model gives some held-out digit no probability.`);
     }
     this.post({
       type: 'iwaeResult',
@@ -140,8 +129,8 @@ export class InstrumentHandlers {
   // ---------------------------------------------------------------- compare
 
   private async compare(graphDoc: unknown, refDoc: unknown, steps: number, tolerance: number, seed: number | undefined): Promise<void> {
-    const a = compileDoc(graphDoc, 'The open graph');
-    const b = compileDoc(refDoc, 'The reference graph');
+    const a = compileDocument(graphDoc, 'The open graph').plan;
+    const b = compileDocument(refDoc, 'The reference graph').plan;
     const t0 = performance.now();
     this.post({ type: 'compareProgress', step: 0, steps });
     const result = await compareGraphs(a, b, {
@@ -161,7 +150,7 @@ export class InstrumentHandlers {
     const t = this.host.trainer();
     const plan = t.plan;
     const found = findLatent(plan, false);
-    if (!found.ok) throw new InstrumentError(found.diagnostic.code, found.diagnostic.message, [found.diagnostic]);
+    if (!found.ok) throw new WorkerError(found.diagnostic.code, found.diagnostic.message, { diagnostics: [found.diagnostic] });
     const { site } = found;
     const ids = ancestors(plan, [site.mu.node, site.logvar.node]);
     const n = t.dataset.heldOutCount;
@@ -182,7 +171,7 @@ export class InstrumentHandlers {
     const ds = t.dataset;
     const labels = Uint8Array.from(ds.labels(ds.heldOutIndices));
     const k = Math.min(thumbCount, n);
-    let thumbnails: LatentImages | null = null;
+    let thumbnails: ImageBlock | null = null;
     if (k > 0) {
       const f = ds.fillImages(ds.heldOutIndices.subarray(0, k), { binarize: 'none', scale: 1 });
       thumbnails = greyImages(f, k, ds.pixels);
@@ -194,22 +183,22 @@ export class InstrumentHandlers {
     const t = this.host.trainer();
     const plan = t.plan;
     const found = findLatent(plan, false);
-    if (!found.ok) throw new InstrumentError(found.diagnostic.code, found.diagnostic.message, [found.diagnostic]);
+    if (!found.ok) throw new WorkerError(found.diagnostic.code, found.diagnostic.message, { diagnostics: [found.diagnostic] });
     const { site } = found;
     const ds = t.dataset;
     let feed: DataFeed;
     let label: number | null = null;
     if (heldOut !== null) {
-      if (heldOut >= ds.heldOutCount) throw new InstrumentError('BAD_REQUEST', `There are ${ds.heldOutCount} held-out digits; #${heldOut} is not one of them.`);
+      if (heldOut >= ds.heldOutCount) throw new WorkerError('BAD_REQUEST', `There are ${ds.heldOutCount} held-out digits; #${heldOut} is not one of them.`);
       feed = t.heldOutFeed(heldOut, heldOut + 1);
       label = ds.labels(ds.heldOutIndices.subarray(heldOut, heldOut + 1))[0]!;
     } else if (pixels && pixels.length === ds.pixels) {
       feed = imageFeed(pixels, this.host.seed(), id);
     } else {
-      throw new InstrumentError('BAD_REQUEST', `A drawing has ${ds.pixels} pixels, not ${pixels?.length ?? 0}.`);
+      throw new WorkerError('BAD_REQUEST', `A drawing has ${ds.pixels} pixels, not ${pixels?.length ?? 0}.`);
     }
     const ids = ancestors(plan, [site.mu.node, site.logvar.node, plan.data]);
-    const seen: { input: LatentImages | null } = { input: null };
+    const seen: { input: ImageBlock | null } = { input: null };
     const [m, l] = tf.tidy(() => {
       const out: Outputs = new Map();
       runNodes(t.model, ids, { mode: 'eval', step: t.stepsDone, streamKey: `encode${id}`, data: feed, fast: t.fast }, out);
@@ -231,8 +220,8 @@ export class InstrumentHandlers {
     all.set(mu, 0);
     all.set(z, d);
     const dec = decodeLatent(t, all, samples + 1);
-    let decodedMean: LatentImages | null = null;
-    let decodedSamples: LatentImages | null = null;
+    let decodedMean: ImageBlock | null = null;
+    let decodedSamples: ImageBlock | null = null;
     if (dec.images) {
       const { width, height } = dec.images;
       const px = width * height;
@@ -251,21 +240,6 @@ export class InstrumentHandlers {
 
 function finiteOr0(x: number): number {
   return Number.isFinite(x) ? x : 0;
-}
-
-function compileDoc(doc: unknown, what: string): Plan {
-  const parsed = parseGraph(doc, registry);
-  if (!parsed.ok) {
-    const d = parsed.diagnostics[0];
-    throw new InstrumentError('COMPILE', `${what} is not a valid graph: ${d ? `${d.code}: ${d.message}` : 'unknown problem'}`, parsed.diagnostics);
-  }
-  const compiled = compile(parsed.graph, registry);
-  if (!compiled.ok) {
-    const d = compiled.diagnostics[0];
-    const where = d?.node ? ` at ${d.node}${d.port ? `.${d.port}` : ''}` : '';
-    throw new InstrumentError('COMPILE', `${what} does not compile: ${d ? `${d.code}${where}: ${d.message}` : 'unknown problem'}`, compiled.diagnostics);
-  }
-  return compiled.plan;
 }
 
 /** [.., d] → [n, d]. */
@@ -314,15 +288,15 @@ function blankFeed(size: number, pixels: number): DataFeed {
  * (findLatent's site, as iwaeNll uses it) and the first reconstruction loss's xHat, re-run
  * with z swapped in. Returns grey images when xHat is a square image, else a note.
  */
-export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): { images: LatentImages | null; note: string | null } {
+export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): { images: ImageBlock | null; note: string | null } {
   const plan = t.plan;
   const found = findLatent(plan, true);
-  if (!found.ok) throw new InstrumentError(found.diagnostic.code, found.diagnostic.message, [found.diagnostic]);
+  if (!found.ok) throw new WorkerError(found.diagnostic.code, found.diagnostic.message, { diagnostics: [found.diagnostic] });
   const { site } = found;
   const z = site.z!;
   const d = site.muShape[site.muShape.length - 1];
   if (typeof d !== 'number' || zValues.length !== count * d) {
-    throw new InstrumentError('BAD_REQUEST', `Decoding needs ${count} × ${String(d)} values of z, got ${zValues.length}.`);
+    throw new WorkerError('BAD_REQUEST', `Decoding needs ${count} × ${String(d)} values of z, got ${zValues.length}.`);
   }
   const xHatSrc = plan.nodes.get(site.recon[0]!)!.inputs.xHat![0]!;
   const upToX = new Set(ancestors(plan, [xHatSrc.node]));
@@ -355,17 +329,6 @@ export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): 
   const v = y.dataSync();
   y.dispose();
   return { images: greyImages(v, count, f), note: null };
-}
-
-/** Floats (clamped to [0,1]) as grey bytes; `count` square images of `features` pixels. */
-export function greyImages(v: ArrayLike<number>, count: number, features: number): LatentImages {
-  const side = Math.round(Math.sqrt(features));
-  const px = new Uint8Array(count * features);
-  for (let i = 0; i < px.length; i++) {
-    const x = v[i]!;
-    px[i] = Number.isFinite(x) ? Math.round(Math.min(1, Math.max(0, x)) * 255) : 0;
-  }
-  return { count, width: side, height: side, pixels: px };
 }
 
 /** One standard normal draw (Box–Muller) from a uniform source. */

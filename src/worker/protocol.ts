@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DiagnosticShape } from './diagnostic-schema';
+import { ImageBlock } from './image-block';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
@@ -116,14 +117,7 @@ export const ProbeSummary = z.object({
 });
 export type ProbeSummary = z.infer<typeof ProbeSummary>;
 
-export const ImageBlock = z.object({
-  count: z.number().int(),
-  width: z.number().int(),
-  height: z.number().int(),
-  /** count × width × height grey values 0…255, row-major, image after image. */
-  pixels: z.instanceof(Uint8Array),
-});
-export type ImageBlock = z.infer<typeof ImageBlock>;
+export { ImageBlock } from './image-block';
 
 export const RendererInfo = z.object({ vendor: z.string(), renderer: z.string(), software: z.boolean() });
 export type RendererInfo = z.infer<typeof RendererInfo>;

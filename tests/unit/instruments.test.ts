@@ -8,7 +8,7 @@ import { parseGraph, type Graph } from '../../src/graph/schema';
 import { applyCommands, type Command } from '../../src/graph/commands';
 import { compile, type Plan } from '../../src/compiler/compile';
 import { registry } from '../../nodes';
-import { relativeDiff, summarize } from '../../src/runtime/instruments/summary';
+import { relativeDiff, jsonSummary } from '../../src/runtime/instruments/summary';
 import { collapseAlarm, COLLAPSE_KL_NATS } from '../../src/runtime/instruments/latent';
 import { ancestors, descendants, findLatent } from '../../src/runtime/instruments/subgraph';
 import { primitivesVae } from '../integration/instruments-graphs';
@@ -50,13 +50,13 @@ describe('relativeDiff', () => {
   });
 });
 
-describe('summarize', () => {
+describe('jsonSummary', () => {
   it('gives shape, finite mean/min/max, the non-finite count and the first values', () => {
-    const s = summarize(h([1, NaN, 3, -Infinity, 5, 6, 7, 8], [2, 4]), 4);
+    const s = jsonSummary(h([1, NaN, 3, -Infinity, 5, 6, 7, 8], [2, 4]), 4);
     expect(s).toEqual({ shape: [2, 4], mean: 30 / 6, min: 1, max: 8, nonFinite: 2, values: [1, 'NaN', 3, '-Infinity'] });
   });
   it('survives JSON unchanged (no NaN or Infinity inside)', () => {
-    const s = summarize(h([NaN, Infinity, NaN]));
+    const s = jsonSummary(h([NaN, Infinity, NaN]));
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
     expect(s.mean).toBeNull();
   });

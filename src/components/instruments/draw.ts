@@ -2,11 +2,11 @@
  * Canvas helpers for the instrument views: grey image tiles at their native size (an atlas
  * that views draw scaled), and a canvas sized for the device's pixel ratio.
  */
-import type { LatentImages } from '../../worker/instruments-protocol';
+import type { ImageBlock } from '../../worker/image-block';
 import { blankImage, pixelContext, putGrey } from '../greyImages';
 
 /** Tiles `images` (count × w × h grey bytes) into a native-size canvas, `cols` per row. */
-export function atlas(images: LatentImages, cols: number, gap = 0, background = 216): HTMLCanvasElement {
+export function atlas(images: ImageBlock, cols: number, gap = 0, background = 216): HTMLCanvasElement {
   const { count, width: w, height: h } = images;
   const rows = Math.ceil(count / cols);
   const c = document.createElement('canvas');
@@ -33,7 +33,7 @@ export function fitCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number)
 }
 
 /** Draws image i of `images` at (x, y), size s × s (CSS px), smoothed or pixelated. */
-export function drawTile(ctx: CanvasRenderingContext2D, images: LatentImages, i: number, x: number, y: number, s: number, smooth = false): void {
+export function drawTile(ctx: CanvasRenderingContext2D, images: ImageBlock, i: number, x: number, y: number, s: number, smooth = false): void {
   const one = atlas({ count: 1, width: images.width, height: images.height, pixels: images.pixels.subarray(i * images.width * images.height, (i + 1) * images.width * images.height) }, 1);
   ctx.imageSmoothingEnabled = smooth;
   ctx.drawImage(one, x, y, s, s);

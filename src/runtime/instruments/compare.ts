@@ -16,7 +16,7 @@ import type { Plan } from '../../compiler/compile';
 import { createOptimizer, type Params as OptimizerParams } from '../../../nodes/train.optimizer';
 import type { MnistRaw } from '../data/mnist';
 import { createTrainer, type Trainer } from '../trainer';
-import { relativeDiff, summarize, type HostTensor, type TensorSummary } from './summary';
+import { relativeDiff, jsonSummary, type HostTensor, type TensorSummary } from './summary';
 
 export const DEFAULT_COMPARE_STEPS = 20;
 export const DEFAULT_COMPARE_TOLERANCE = 1e-4;
@@ -311,7 +311,7 @@ function diverged(
   variable: string | undefined,
   message: string,
 ): DivergedEvent {
-  const ev: DivergedEvent = { event: 'diverged', step, node, port, a: a && summarize(a), b: b && summarize(b), diff, reason, message };
+  const ev: DivergedEvent = { event: 'diverged', step, node, port, a: a && jsonSummary(a), b: b && jsonSummary(b), diff, reason, message };
   if (variable !== undefined) ev.variable = variable;
   return ev;
 }

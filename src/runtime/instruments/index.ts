@@ -20,7 +20,7 @@ export {
 } from './compare';
 export { latentStats, collapseAlarm, ACTIVE_UNIT_THRESHOLD, COLLAPSE_KL_NATS, type LatentStats, type LatentStatsResult, type CollapseOptions } from './latent';
 export { iwaeNll, type IwaeOptions, type IwaeResult, type IwaeNllResult } from './iwae';
-export { summarize, relativeDiff, type TensorSummary, type JsonNumber } from './summary';
+export { jsonSummary, finiteOrNull, relativeDiff, type TensorSummary, type JsonNumber } from './summary';
 export { findLatent, type LatentSite } from './subgraph';
 
 /** What `train --iwae K` adds to every eval event. */

@@ -30,7 +30,13 @@ export function jsonNumber(v: number): JsonNumber {
   return v;
 }
 
-export function summarize(t: HostTensor, head = 6): TensorSummary {
+/** A number for a message that has no room for NaN or Infinity: null stands for them. */
+export function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** The JSON-safe summary compare reports of a tensor: finite mean, min, max, the first `head` values. */
+export function jsonSummary(t: HostTensor, head = 6): TensorSummary {
   let sum = 0;
   let n = 0;
   let min = Infinity;
