@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../compiler/compile';
+import { planChange } from '../compiler/change';
 import { error, type Diagnostic } from '../graph/diagnostics';
 import type { DataFeed, MetricName } from '../../nodes/types';
 import { createOptimizer, type Params as OptimizerParams } from '../../nodes/train.optimizer';
@@ -278,11 +279,12 @@ export class Trainer {
   }
 
   /**
-   * Swap in a recompiled plan with the same variables (β, learning rate, optimizer edits)
-   * without resetting weights. Returns false when the variables differ (a reset is needed).
+   * Swap in a recompiled plan (β, learning rate, optimizer edits) without resetting weights,
+   * when the one rule (compiler/change.ts `planChange`) says it is a hot update. Returns false
+   * otherwise (the variables or the data differ: a reset is needed).
    */
   updatePlan(plan: Plan): boolean {
-    if (!sameVariables(this.plan, plan) || plan.batchSize !== this.plan.batchSize || plan.heldOut !== this.plan.heldOut) return false;
+    if (planChange(this.plan, plan) !== 'hot') return false;
     this.plan = plan;
     this.model.plan = plan;
     const p = plan.nodes.get(plan.optimizer)!.params as OptimizerParams;
@@ -306,15 +308,6 @@ export class Trainer {
     this.optimizer.dispose();
     this.heldOutCache.clear();
   }
-}
-
-function sameVariables(a: Plan, b: Plan): boolean {
-  const list = (p: Plan) =>
-    p.activeOrder
-      .flatMap((id) => p.nodes.get(id)!.variables.map((v) => `${id}/${v.name}:${v.shape.join('x')}`))
-      .sort()
-      .join('|');
-  return list(a) === list(b);
 }
 
 /** The node's own hint for a NaN or Infinity that first appears at its output. */

@@ -5,13 +5,15 @@
  * - every edit goes through `apply(cmd)` (src/graph/commands.ts): history keeps the command
  *   and its inverse; `undo()` / `redo()` walk it at any depth.
  * - `dirty`: the document differs from the last save / load.
- * - `analysis`: the compiler's verdict plus shapes per port, recomputed ~50 ms after an edit.
+ * - `analysis`: the compiler's verdict plus shapes per port, recomputed ~50 ms after an edit
+ *   (the only compile an edit costs on the main thread; a burst of edits compiles once).
  * - autosave: after every edit the document goes to localStorage; `restoreAutosave()` brings it back.
  *
- * For the training panel: `canTrain`, `blockingReason`, `structureVersion` (nodes, wires,
- * variables or seed changed: rebuild the model), `paramsVersion` (a param changed that keeps
- * every variable's shape: the plan can be hot-updated), `documentVersion` (a new document
- * was loaded), `lastChange`, and `analyzeNow()` to flush the debounced compile.
+ * For the training panel: `canTrain`, `blockingReason`, `structureVersion` (the trainer must
+ * be rebuilt), `paramsVersion` (the plan can be hot-updated), both decided with the analysis
+ * by the compiler's one rule (`planChange`, compiler/change.ts) that the trainer also uses,
+ * `documentVersion` (a new document was loaded), `lastChange`, and `analyzeNow()` to flush
+ * the debounced compile (and with it the pending change's verdict).
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
@@ -21,6 +23,8 @@ import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, ty
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
 import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../compiler/analysis';
+import { planChange } from '../compiler/change';
+import type { Plan } from '../compiler/compile';
 import { defaultPositions, nodeSize } from '../graph/geometry';
 import { copyNodeId, initialParams, newNodeId } from '../graph/ids';
 
@@ -38,6 +42,11 @@ export interface StoreError {
 }
 
 export interface ChangeInfo {
+  /**
+   * 'structure': the trainer must be rebuilt; 'params': the new plan can be hot-updated
+   * (compiler/change.ts decides both); 'cosmetic': nothing the compiler reads changed
+   * (positions, labels, names, UI flags); 'load': a new document.
+   */
   kind: 'structure' | 'params' | 'cosmetic' | 'load';
   /** Node ids the change touched (empty for a load). */
   nodes: string[];
@@ -95,7 +104,8 @@ function defaultStorage(): StorageLike | null {
   }
 }
 
-const STRUCTURAL = new Set<Command['op']>(['addNode', 'removeNode', 'connect', 'disconnect', 'setSeed']);
+/** Edits the compiler never reads: they change no plan. */
+const COSMETIC = new Set<Command['op']>(['move', 'rename', 'setMeta', 'setUi']);
 
 function flatten(cmd: Command): Command[] {
   return cmd.op === 'batch' ? cmd.commands.flatMap(flatten) : [cmd];
@@ -113,18 +123,6 @@ function nodesOf(cmd: Command): string[] {
     } else if ('node' in c && typeof c.node === 'string') out.add(c.node);
   }
   return [...out];
-}
-
-/** What training cares about in a compiled graph: the variables and the active wiring. */
-function variableSignature(a: Analysis): string | null {
-  if (!a.compiled.ok) return null;
-  const plan = a.compiled.plan;
-  const parts: string[] = [`data:${plan.data}`, `opt:${plan.optimizer}`];
-  for (const id of plan.order) {
-    const n = plan.nodes.get(id)!;
-    parts.push(`${id}:${n.type}:${n.active ? 1 : 0}:${n.variables.map((v) => `${v.name}=${v.shape.join('x')}`).join(',')}:${JSON.stringify(n.inputs)}`);
-  }
-  return parts.join('|');
 }
 
 export const useGraphStore = defineStore('graph', () => {
@@ -148,6 +146,10 @@ export const useGraphStore = defineStore('graph', () => {
   let pasteCount = 0;
   let storage: StorageLike | null = defaultStorage();
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** The nodes of the edits since the last analysis that the compiler reads (null: none). */
+  let pendingNodes: Set<string> | null = null;
+  /** The last plan that compiled: what the trainer was built from or last hot-updated to. */
+  let referencePlan: Plan | null = analysis.value.compiled.ok ? analysis.value.compiled.plan : null;
 
   // ---------------------------------------------------------------- derived state
 
@@ -190,11 +192,24 @@ export const useGraphStore = defineStore('graph', () => {
 
   // ---------------------------------------------------------------- analysis
 
+  /**
+   * Compile now (once per graph value: analyzeGraph is memoised) and give the edits since the
+   * last analysis their verdict: the compiler's one rule against the last plan that compiled.
+   */
   function analyzeNow(): Analysis {
     if (timer) clearTimeout(timer);
     timer = null;
     analysisPending.value = false;
     const a = analyzeGraph(graph.value, registry);
+    const next = a.compiled.ok ? a.compiled.plan : null;
+    if (pendingNodes) {
+      const kind = planChange(referencePlan, next) === 'hot' ? 'params' : 'structure';
+      if (kind === 'structure') structureVersion.value++;
+      else paramsVersion.value++;
+      lastChange.value = { kind, nodes: [...pendingNodes] };
+      pendingNodes = null;
+    }
+    if (next) referencePlan = next;
     if (a !== analysis.value) analysis.value = a;
     return a;
   }
@@ -262,6 +277,8 @@ export const useGraphStore = defineStore('graph', () => {
     redoStack.value = [];
     savedText.value = currentText.value;
     pasteCount = 0;
+    pendingNodes = null;
+    referencePlan = null;
     documentVersion.value++;
     structureVersion.value++;
     lastChange.value = { kind: 'load', nodes: [] };
@@ -337,25 +354,18 @@ export const useGraphStore = defineStore('graph', () => {
 
   // ---------------------------------------------------------------- edits
 
-  function classify(cmd: Command, before: Graph, after: Graph): ChangeInfo['kind'] {
-    const ops = flatten(cmd).map((c) => c.op);
-    if (ops.some((op) => STRUCTURAL.has(op))) return 'structure';
-    if (ops.includes('setParam')) {
-      const a = variableSignature(analyzeGraph(before, registry));
-      const b = variableSignature(analyzeGraph(after, registry));
-      return a !== null && a === b ? 'params' : 'structure';
-    }
-    return 'cosmetic';
-  }
-
+  /**
+   * Take an edit. Nothing compiles here: an edit the compiler reads waits for the debounced
+   * analysis, which decides 'structure' or 'params' for all such edits since the last one.
+   */
   function commit(next: Graph, cmd: Command): void {
-    const before = graph.value;
     graph.value = next;
-    const kind = classify(cmd, before, next);
     const nodes = nodesOf(cmd);
-    if (kind === 'structure') structureVersion.value++;
-    else if (kind === 'params') paramsVersion.value++;
-    lastChange.value = { kind, nodes };
+    if (flatten(cmd).every((c) => COSMETIC.has(c.op))) lastChange.value = { kind: 'cosmetic', nodes };
+    else {
+      pendingNodes ??= new Set();
+      for (const id of nodes) pendingNodes.add(id);
+    }
     const ids = new Set(next.nodes.map((n) => n.id));
     if (selection.value.some((id) => !ids.has(id))) selection.value = selection.value.filter((id) => ids.has(id));
     scheduleAnalysis();

@@ -517,14 +517,16 @@ export const useTrainingStore = defineStore('training', () => {
     send({ type: 'updateGraph', graph: plainGraph() });
   }
 
+  // The graph store bumps these when its analysis lands (~50 ms after an edit), so canTrain
+  // is meaningful by then; an analysis still pending (a load bumps at once) syncs when it lands.
   watch(
     () => [graphStore.structureVersion, graphStore.paramsVersion, graphStore.documentVersion],
     () => {
       syncPending = true;
       if (graphStore.documentVersion !== sentDocument) overlay.clear();
+      if (!graphStore.analysisPending) syncGraph();
     },
   );
-  // The analysis lands ~50 ms after an edit; canTrain is only meaningful then.
   watch(
     () => graphStore.analysis,
     () => {

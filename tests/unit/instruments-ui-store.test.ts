@@ -92,6 +92,7 @@ describe('instruments store', () => {
     expect(graph.focusRequest?.node).toBe('fc2');
     // An edit: the result describes an earlier graph; its highlight goes.
     expect(graph.apply({ op: 'setParam', node: 'fc2', param: 'activation', value: 'none' }).ok).toBe(true);
+    graph.analyzeNow(); // the edit's verdict lands with the debounced analysis
     await nextTick();
     expect(store.compare?.outdated).toBe(true);
     expect(overlay.highlight).toBeNull();

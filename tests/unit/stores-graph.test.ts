@@ -203,22 +203,38 @@ describe('graph store', () => {
     expect(store.analysis.outShapes.enc!.mu).toEqual(['B', 3]);
   });
 
-  it('tells structural changes from hot-updatable param changes', () => {
+  it('tells structural changes from hot-updatable param changes when the analysis lands', () => {
     const store = fresh();
     store.loadPreset('standard-vae');
     const s0 = store.structureVersion;
     const p0 = store.paramsVersion;
     store.apply({ op: 'setParam', node: 'beta', param: 'beta', value: 4 });
+    expect(store.paramsVersion).toBe(p0); // decided with the debounced analysis, not before
+    store.analyzeNow();
     expect(store.paramsVersion).toBe(p0 + 1);
     expect(store.structureVersion).toBe(s0);
     expect(store.lastChange).toEqual({ kind: 'params', nodes: ['beta'] });
     store.apply({ op: 'setParam', node: 'enc', param: 'latentDim', value: 2 });
+    store.analyzeNow();
     expect(store.structureVersion).toBe(s0 + 1);
+    // The KL term leaves the loss: no variable changes, so the trainer keeps its weights.
     store.apply({ op: 'disconnect', from: 'beta.kl', to: 'opt.loss' });
+    store.analyzeNow();
+    expect(store.structureVersion).toBe(s0 + 1);
+    expect(store.lastChange).toEqual({ kind: 'params', nodes: ['beta', 'opt'] });
+    // A graph that does not compile: nothing to hot-update.
+    store.apply({ op: 'disconnect', from: 'data.x', to: 'enc.x' });
+    store.analyzeNow();
     expect(store.structureVersion).toBe(s0 + 2);
     store.moveNodes([{ node: 'enc', position: { x: 5, y: 5 } }]);
+    store.analyzeNow();
     expect(store.structureVersion).toBe(s0 + 2);
     expect(store.lastChange.kind).toBe('cosmetic');
+    // Wired back: compared with the last plan that compiled (β = 4, latentDim = 2), a hot update.
+    store.apply({ op: 'connect', from: 'data.x', to: 'enc.x' });
+    store.analyzeNow();
+    expect(store.lastChange).toEqual({ kind: 'params', nodes: ['data', 'enc'] });
+    expect(store.structureVersion).toBe(s0 + 2);
   });
 
   it('leaves the graph untouched and reports a coded error when a file does not parse', () => {
