@@ -19,8 +19,8 @@ export default defineNode<Params>({
   outputs: [{ name: 'y', kind: 'tensor', doc: '[…, units]' }],
   params,
   controls: [
-    { param: 'units', label: 'units', kind: 'number', min: 1, max: 16384, step: 1, integer: true },
-    { param: 'activation', label: 'activation', kind: 'select', options: ACTIVATIONS },
+    { param: 'units', label: 'units' },
+    { param: 'activation', label: 'activation' },
   ],
   inferShapes: ({ inputs, params: p }) => {
     const x = inputs.x;

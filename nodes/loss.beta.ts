@@ -29,9 +29,9 @@ export default defineNode<Params>({
   outputs: [{ name: 'kl', kind: 'loss', doc: 'β-weighted KL per example [B]' }],
   params,
   controls: [
-    { param: 'beta', label: 'β', kind: 'number', min: -1e6, max: 1e6, step: 0.1 },
-    { param: 'warmupSteps', label: 'warm-up steps', kind: 'number', min: 0, max: 1e9, step: 1, integer: true, help: 'β ramps linearly from 0 over this many steps' },
-    { param: 'freeBits', label: 'free bits (nats)', kind: 'number', min: 0, max: 1e6, step: 0.1, help: 'each example pays at least this much KL' },
+    { param: 'beta', label: 'β', step: 0.1 },
+    { param: 'warmupSteps', label: 'warm-up steps', help: 'β ramps linearly from 0 over this many steps' },
+    { param: 'freeBits', label: 'free bits (nats)', step: 0.1, help: 'each example pays at least this much KL' },
   ],
   inferShapes: ({ inputs }) => {
     if (!inputs.kl) return { ok: true, outputs: {} };

@@ -28,7 +28,7 @@ export default defineNode<Params>({
   ],
   outputs: [{ name: 'kl', kind: 'loss', doc: 'KL per example [B]' }],
   params,
-  controls: [{ param: 'reduction', label: 'over latent dims', kind: 'select', options: ['sum', 'mean'], help: 'sum is the KL; mean divides it by d' }],
+  controls: [{ param: 'reduction', label: 'over latent dims', help: 'sum is the KL; mean divides it by d' }],
   inferShapes: ({ inputs }) => {
     const { mu, logvar } = inputs;
     if (!mu || !logvar) return { ok: true, outputs: {} };

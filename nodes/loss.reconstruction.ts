@@ -61,8 +61,8 @@ export default defineNode<Params>({
   params,
   pairs: { xHat: 'x' },
   controls: [
-    { param: 'likelihood', label: 'likelihood', kind: 'select', options: ['bernoulli', 'gaussian'], help: 'bernoulli: binary cross-entropy; gaussian: N(x̂, I), ½‖x − x̂‖²' },
-    { param: 'reduction', label: 'over features', kind: 'select', options: ['sum', 'mean'], help: 'sum is the log-likelihood; mean divides it by the number of pixels' },
+    { param: 'likelihood', label: 'likelihood', help: 'bernoulli: binary cross-entropy; gaussian: N(x̂, I), ½‖x − x̂‖²' },
+    { param: 'reduction', label: 'over features', help: 'sum is the log-likelihood; mean divides it by the number of pixels' },
   ],
   inferShapes: ({ inputs }) => {
     const { xHat, x } = inputs;

@@ -18,8 +18,8 @@ export default defineNode<Params>({
   outputs: [{ name: 'eps', kind: 'tensor' }],
   params,
   controls: [
-    { param: 'std', label: 'std', kind: 'number', min: 0, max: 1e6, step: 0.1 },
-    { param: 'share', label: 'share', kind: 'select', options: ['per-example', 'batch'], help: 'batch: every example gets the same ε (a bug in a VAE)' },
+    { param: 'std', label: 'std', step: 0.1 },
+    { param: 'share', label: 'share', help: 'batch: every example gets the same ε (a bug in a VAE)' },
   ],
   inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.like ? { eps: inputs.like } : ({} as Record<string, never>) }),
   forward: ({ inputs, params: p, random, inShapes }) => {

@@ -16,7 +16,7 @@ export default defineNode<Params>({
   inputs: [{ name: 'x', kind: 'tensor' }],
   outputs: [{ name: 'y', kind: 'tensor' }],
   params,
-  controls: [{ param: 'factor', label: 'factor c', kind: 'number', step: 0.1 }],
+  controls: [{ param: 'factor', label: 'factor c', step: 0.1 }],
   inferShapes: ({ inputs }) => ({ ok: true, outputs: inputs.x ? { y: inputs.x } : ({} as Record<string, never>) }),
   range: (p, _port, inputs) => {
     const r = inputs.x;

@@ -34,8 +34,8 @@ export default defineNode<Params>({
   outputs: [],
   params,
   controls: [
-    { param: 'algorithm', label: 'algorithm', kind: 'select', options: ['adam', 'sgd', 'rmsprop'] },
-    { param: 'learningRate', label: 'learning rate', kind: 'number', min: 1e-6, max: 10, step: 0.0001 },
+    { param: 'algorithm', label: 'algorithm' },
+    { param: 'learningRate', label: 'learning rate', step: 0.0001 },
   ],
   inferShapes: ({ multi }) => {
     const losses = multi.loss ?? [];

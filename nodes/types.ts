@@ -4,7 +4,8 @@
  * touches its module, its test and one line of nodes/index.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NodeTypeInfo } from '../src/graph/catalog';
+import type { ControlDecl, ControlSpec, NodeTypeInfo } from '../src/graph/catalog';
+import { controlsFrom } from '../src/graph/controls';
 import type { Shape } from '../src/graph/ports';
 import type { Diagnostic } from '../src/graph/diagnostics';
 
@@ -120,6 +121,8 @@ export interface ForwardContext<P> {
 }
 
 export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
+  /** The inspector's controls, bounds and choices read from `params` (defineNode derives them). */
+  controls: readonly ControlSpec<P>[];
   role: NodeRole;
   inferShapes(ctx: ShapeContext<P>): ShapeResult;
   variables?(params: P, inShapes: Record<string, Shape | undefined>, outShapes: Record<string, Shape>): VarSpec[];
@@ -144,12 +147,15 @@ export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
 /** Erase the param type for the registry. */
 export type AnyNodeDef = NodeDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** What a node module writes: its controls name params only (controls.ts reads the rest from the schema). */
+export type NodeDecl<P> = Omit<NodeDef<P>, 'controls'> & { controls: readonly ControlDecl<P>[] };
+
 /**
  * A node's module default export. Its forward runs inside tf.tidy, so the intermediate
  * tensors it makes are freed and only its outputs outlive the call (the per-node
  * "leaves no tensor behind" tests check this without a tidy of their own).
  */
-export function defineNode<P>(def: NodeDef<P>): NodeDef<P> {
-  const forward = def.forward;
-  return { ...def, forward: (ctx) => tf.tidy(() => forward(ctx)) };
+export function defineNode<P>(decl: NodeDecl<P>): NodeDef<P> {
+  const forward = decl.forward;
+  return { ...decl, controls: controlsFrom<P>(decl.params, decl.controls), forward: (ctx) => tf.tidy(() => forward(ctx)) };
 }

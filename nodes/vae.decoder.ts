@@ -23,11 +23,11 @@ export default defineNode<Params>({
   outputs: [{ name: 'xHat', kind: 'recon', doc: 'x̂, the mean of p(x|z)' }],
   params,
   controls: [
-    { param: 'hidden', label: 'hidden layers', kind: 'intList', min: 1, max: 16384, help: 'widths in forward order, z → … → x' },
-    { param: 'activation', label: 'activation', kind: 'select', options: ['relu', 'tanh', 'sigmoid', 'elu'] },
-    { param: 'outputActivation', label: 'output', kind: 'select', options: ['sigmoid', 'none'], help: 'sigmoid gives probabilities for a Bernoulli likelihood' },
-    { param: 'outputUnits', label: 'output units', kind: 'autoOrInt', min: 1, max: 16384, help: 'auto: the width of the data the loss compares against' },
-    { param: 'arch', label: 'architecture', kind: 'select', options: ['mlp'] },
+    { param: 'hidden', label: 'hidden layers', help: 'widths in forward order, z → … → x' },
+    { param: 'activation', label: 'activation' },
+    { param: 'outputActivation', label: 'output', help: 'sigmoid gives probabilities for a Bernoulli likelihood' },
+    { param: 'outputUnits', label: 'output units', help: 'auto: the width of the data the loss compares against' },
+    { param: 'arch', label: 'architecture' },
   ],
   inferShapes: ({ inputs, params: p, hint }) => {
     const z = inputs.z;

@@ -26,10 +26,10 @@ export default defineNode<Params>({
   ],
   params,
   controls: [
-    { param: 'hidden', label: 'hidden layers', kind: 'intList', min: 1, max: 16384, help: 'widths of the hidden layers, x → … → heads' },
-    { param: 'activation', label: 'activation', kind: 'select', options: ['relu', 'tanh', 'sigmoid', 'elu'] },
-    { param: 'latentDim', label: 'latent dim d', kind: 'number', min: 1, max: 16384, step: 1, integer: true },
-    { param: 'arch', label: 'architecture', kind: 'select', options: ['mlp'] },
+    { param: 'hidden', label: 'hidden layers', help: 'widths of the hidden layers, x → … → heads' },
+    { param: 'activation', label: 'activation' },
+    { param: 'latentDim', label: 'latent dim d' },
+    { param: 'arch', label: 'architecture' },
   ],
   inferShapes: ({ inputs, params: p }) => {
     const x = inputs.x;

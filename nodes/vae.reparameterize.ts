@@ -22,7 +22,7 @@ export default defineNode<Params>({
   ],
   outputs: [{ name: 'z', kind: 'sample', doc: 'z [B,d], or [K,B,d] with K samples' }],
   params,
-  controls: [{ param: 'samples', label: 'samples K', kind: 'number', min: 1, max: 1000, step: 1, integer: true, help: 'K Monte-Carlo samples per example' }],
+  controls: [{ param: 'samples', label: 'samples K', help: 'K Monte-Carlo samples per example' }],
   inferShapes: ({ inputs, params: p }) => {
     const { mu, logvar } = inputs;
     if (!mu || !logvar) return { ok: true, outputs: {} };

@@ -8,13 +8,32 @@ import type { PortSpec } from './ports';
 
 export type NodeCategory = 'Data' | 'VAE' | 'Losses' | 'Training' | 'Layers' | 'Ops';
 
-/** Controls described as data, for the inspector (one per param, in display order). */
-export type ControlSpec =
-  | { param: string; label: string; kind: 'number'; min?: number; max?: number; step?: number; integer?: boolean; help?: string }
-  | { param: string; label: string; kind: 'select'; options: readonly string[]; help?: string }
-  | { param: string; label: string; kind: 'boolean'; help?: string }
-  | { param: string; label: string; kind: 'intList'; min: number; max: number; help?: string }
-  | { param: string; label: string; kind: 'autoOrInt'; min: number; max: number; help?: string };
+/** Params as a record, for the erased (registry-wide) view of a node type. */
+export type AnyParams = Record<string, unknown>;
+
+/** The param names of a params type. */
+export type ParamKey<P> = keyof P & string;
+
+/**
+ * Controls described as data, for the inspector (one per param, in display order). Bounds,
+ * integer-ness and choices come from the params' zod schema (see controls.ts): a module
+ * declares only the param, its label, help and step.
+ */
+export type ControlSpec<P = AnyParams> =
+  | { param: ParamKey<P>; label: string; kind: 'number'; min?: number; max?: number; minExclusive?: boolean; step?: number; integer?: boolean; help?: string }
+  | { param: ParamKey<P>; label: string; kind: 'select'; options: readonly string[]; help?: string }
+  | { param: ParamKey<P>; label: string; kind: 'boolean'; help?: string }
+  | { param: ParamKey<P>; label: string; kind: 'intList'; min?: number; max?: number; help?: string }
+  | { param: ParamKey<P>; label: string; kind: 'autoOrInt'; min?: number; max?: number; help?: string };
+
+/** What a node module writes for one control; the rest is read from its params schema. */
+export interface ControlDecl<P = AnyParams> {
+  param: ParamKey<P>;
+  label: string;
+  help?: string;
+  /** The arrow keys' step for a number (default 1). */
+  step?: number;
+}
 
 export interface NodeTypeInfo {
   type: string;
