@@ -160,7 +160,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       backgroundDown = null;
       if (moved < 4) {
         store.select([]);
-        overlay.selectedEdge = null;
+        overlay.selectEdge(null);
       }
     }
   };
@@ -369,7 +369,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
         const additive = !!lastDown && (lastDown.ctrlKey || lastDown.metaKey || lastDown.shiftKey);
         if (additive) store.toggleSelect(id);
         else if (!store.selection.includes(id)) store.select([id]);
-        overlay.selectedEdge = null;
+        overlay.selectEdge(null);
         const start = new Map<string, { x: number; y: number }>();
         for (const sid of store.selection.includes(id) ? store.selection : [id]) {
           const p = area.nodeViews.get(sid)?.position;
@@ -540,9 +540,9 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       await editor.addConnection(new ViewConnection(s, fromPort, t, toPort));
     }
     const sel = overlay.selectedEdge;
-    if (sel && !wantEdges.has(edgeId(sel.from, sel.to))) overlay.selectedEdge = null;
+    if (sel && !wantEdges.has(edgeId(sel.from, sel.to))) overlay.selectEdge(null);
     const hov = overlay.hoveredEdge;
-    if (hov && !wantEdges.has(edgeId(hov.from, hov.to))) overlay.hoveredEdge = null;
+    if (hov && !wantEdges.has(edgeId(hov.from, hov.to))) overlay.hoverEdge(null);
     overlay.prune(wantNodes.keys());
   }
 
@@ -636,7 +636,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     const e = overlay.selectedEdge;
     if (e) {
       const ok = store.apply({ op: 'disconnect', from: e.from, to: e.to }).ok;
-      overlay.selectedEdge = null;
+      overlay.selectEdge(null);
       return ok;
     }
     return false;

@@ -219,15 +219,14 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   }
 
   function clearCompareHighlight(): void {
-    const h = overlay.highlight;
-    if (h && h.reason === COMPARE_REASON) overlay.highlight = null;
+    overlay.clearHighlight(COMPARE_REASON);
   }
 
   function showCompareHighlight(): void {
     const r = compare.value?.result;
     if (!r || r.event !== 'diverged' || compare.value?.outdated) return;
     if (!graphStore.nodeById.has(r.node)) return;
-    overlay.highlight = { node: r.node, port: r.port, reason: COMPARE_REASON };
+    overlay.setHighlight({ node: r.node, port: r.port, reason: COMPARE_REASON });
   }
 
   /** Selects and centres the diverging node. */

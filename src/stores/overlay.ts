@@ -13,9 +13,11 @@
  *   (`from`, `to` are endpoints "node.port"); null when none.
  * - `valuesOnWires`: every wire shows its source's value at its middle (on by default); off,
  *   only the selected wire does.
+ *
+ * Everything changes through the actions below; the state is read-only from outside.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 
 export interface OverlayHighlight {
   node: string;
@@ -87,6 +89,30 @@ export const useOverlayStore = defineStore('overlay', () => {
     }
   }
 
+  /** Draws a highlight (null removes it). */
+  function setHighlight(h: OverlayHighlight | null): void {
+    highlight.value = h ? { node: h.node, port: h.port, reason: h.reason } : null;
+  }
+
+  /** Removes the highlight; with `reason`, only a highlight drawn for that reason. */
+  function clearHighlight(reason?: string): void {
+    if (highlight.value && (reason === undefined || highlight.value.reason === reason)) highlight.value = null;
+  }
+
+  /** The wire the user selected (null: none). */
+  function selectEdge(e: OverlayEdge | null): void {
+    selectedEdge.value = e ? { from: e.from, to: e.to } : null;
+  }
+
+  /** The wire under the mouse (null: none). */
+  function hoverEdge(e: OverlayEdge | null): void {
+    hoveredEdge.value = e ? { from: e.from, to: e.to } : null;
+  }
+
+  function setValuesOnWires(on: boolean): void {
+    valuesOnWires.value = on;
+  }
+
   function clear(): void {
     badges.value = {};
     portValues.value = {};
@@ -95,5 +121,24 @@ export const useOverlayStore = defineStore('overlay', () => {
     hoveredEdge.value = null;
   }
 
-  return { badges, portValues, highlight, selectedEdge, hoveredEdge, valuesOnWires, setBadge, setPortValue, setBadges, setPortValues, prune, clear };
+  const readOnly = <T>(r: { value: T }) => computed(() => r.value);
+  return {
+    badges: readOnly(badges),
+    portValues: readOnly(portValues),
+    highlight: readOnly(highlight),
+    selectedEdge: readOnly(selectedEdge),
+    hoveredEdge: readOnly(hoveredEdge),
+    valuesOnWires: readOnly(valuesOnWires),
+    setBadge,
+    setPortValue,
+    setBadges,
+    setPortValues,
+    setHighlight,
+    clearHighlight,
+    selectEdge,
+    hoverEdge,
+    setValuesOnWires,
+    prune,
+    clear,
+  };
 });

@@ -5,40 +5,21 @@
  * It watches the graph store: a new document re-initialises the trainer; a β, learning-rate
  * or optimizer edit is sent as updateGraph and applies from the next step (weights kept);
  * a structural edit makes the worker answer needsReset, and the panel asks for a Reset.
- * It writes the overlay store: badges on nodes, numbers on wires, the breakpoint highlight;
- * and it probes the wire the editor reports as selected (or hovered).
+ * Each worker event goes through the pure reducer of training-reducer.ts: the store applies
+ * `reduce(state, event)`, then draws what changed on the overlay (through its actions):
+ * badges on nodes, numbers on wires, the breakpoint highlight. It probes the wire the
+ * editor reports as selected (or hovered).
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, watch } from 'vue';
+import { computed, ref, shallowRef, watch, type ComputedRef } from 'vue';
 import { useGraphStore } from './graph';
 import { useOverlayStore, type OverlayEdge } from './overlay';
 import { TrainingClient, type WorkerLike } from '../worker/client';
 import { nodeBadges } from '../runtime/badges';
-import type { Backend, DiagnosticShape, EvalMetrics, NodeInfo, PortStat, RendererInfo, StepMetrics, WorkerEvent, WorkerEventOf } from '../worker/protocol';
+import type { Backend, DiagnosticShape, PortStat, WorkerEvent } from '../worker/protocol';
+import { clearBreakpoint, clearRun, flushPending, initialTrainingState, reduce, type Series, type TrainingState } from './training-reducer';
 
-export type Phase = 'off' | 'starting' | 'ready' | 'running' | 'crashed';
-
-/** The per-step series, kept out of Vue's reactivity (charts read them on `version`). */
-export interface Series {
-  step: number[];
-  epoch: number[];
-  loss: number[];
-  recon: number[];
-  kl: number[];
-  klWeighted: number[];
-  ms: number[];
-  evalStep: number[];
-  heldOut: number[];
-}
-
-export function emptySeries(): Series {
-  return { step: [], epoch: [], loss: [], recon: [], kl: [], klWeighted: [], ms: [], evalStep: [], heldOut: [] };
-}
-
-export interface Notice {
-  code: string;
-  message: string;
-}
+export { emptySeries, reduce, type Notice, type Phase, type Series, type TrainingState } from './training-reducer';
 
 /** Compact number for badges and wires: 3 significant digits, exponent when tiny or huge. */
 export function fmt(x: number | null | undefined): string {
@@ -51,6 +32,13 @@ export function fmt(x: number | null | undefined): string {
 export function portText(s: PortStat): string {
   if (s.nonFinite > 0) return `⚠ ${s.nonFinite} non-finite`;
   return `${fmt(s.mean)} ± ${fmt(s.std)}`;
+}
+
+/** The numbers on the wires: "node.port" → its text. */
+export function portValues(stats: Record<string, PortStat>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, st] of Object.entries(stats)) out[k] = portText(st);
+  return out;
 }
 
 export function seriesCsv(s: Series): string {
@@ -108,44 +96,21 @@ export const useTrainingStore = defineStore('training', () => {
   let workerFactory: (() => WorkerLike) | undefined;
 
   // ------------------------------------------------------------------ state
-  const phase = ref<Phase>('off');
-  /** A request is in flight (init, step, reset…): buttons wait. */
-  const busy = ref(false);
+  // Everything the worker's events change lives in one state object, changed only by
+  // reduce(state, event) and the pure helpers of training-reducer.ts (see commit()).
   const saved = savedBackend();
-  const backend = ref<Backend>(saved ?? 'webgl');
-  /** The person chose the backend (now or in an earlier visit); until then the worker picks ('auto'). */
-  let chosen = saved !== null;
-  /** Why the worker picked the backend it runs on (null: the person chose it). */
-  const backendReason = ref<string | null>(null);
-  /** The backend the worker actually runs (after a fallback). */
-  const activeBackend = ref<Backend | null>(null);
-  const renderer = ref<RendererInfo | null>(null);
+  const state = shallowRef<TrainingState>(initialTrainingState({ backend: saved ?? 'webgl', chosen: saved !== null, graphCompiles: graphStore.canTrain }));
+  const field = <K extends keyof TrainingState>(k: K): ComputedRef<TrainingState[K]> => computed(() => state.value[k]);
+  const phase = field('phase');
+  const busy = field('busy');
+  const backend = field('backend');
+  const needsReset = field('needsReset');
+  const fatal = field('fatal');
+  const series = field('series');
+  const version = field('version');
+
+  // Settings the person picks (sent with init and setOptions).
   const seed = ref<number>(graphStore.graph.training?.seed ?? 1);
-  const step = ref(0);
-  const epoch = ref(0);
-  const stepsPerEpoch = ref(0);
-  const parameters = ref(0);
-  const nodes = shallowRef<NodeInfo[]>([]);
-  const decoder = ref<string | null>(null);
-  const last = shallowRef<StepMetrics | null>(null);
-  const lastEval = shallowRef<EvalMetrics | null>(null);
-  const numTensors = ref<number | null>(null);
-  const series = shallowRef<Series>(emptySeries());
-  /** The run before the last Reset, drawn faintly. */
-  const previous = shallowRef<Series | null>(null);
-  /** Bumped whenever series (or previous) change. */
-  const version = ref(0);
-  const images = shallowRef<WorkerEventOf<'images'> | null>(null);
-  const probe = shallowRef<WorkerEventOf<'probe'> | null>(null);
-  const probeEdge = shallowRef<OverlayEdge | null>(null);
-  const portStats = shallowRef<Record<string, PortStat>>({});
-  const breakpoint = shallowRef<(DiagnosticShape & { loss: number | null }) | null>(null);
-  /** A structural edit: the weights no longer fit; Reset to go on. */
-  const needsReset = ref<string | null>(null);
-  const lastNotice = shallowRef<Notice | null>(null);
-  /** Fatal: the worker crashed or lost its context. */
-  const fatal = shallowRef<Notice | null>(null);
-  const advice = shallowRef<WorkerEventOf<'backendAdvice'> | null>(null);
   const lossJumpFactor = ref<number | null>(null);
   const breakOnKlNegative = ref(true);
   const evalEvery = ref(50);
@@ -153,8 +118,6 @@ export const useTrainingStore = defineStore('training', () => {
   /** The graph document that the worker trains (for "graph untouched" after a crash). */
   let sentDocument = -1;
   let syncPending = false;
-  let fellBack = false;
-  let pendingStep: { m: StepMetrics; numTensors: number } | null = null;
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const SHOW_EVERY_MS = 100;
 
@@ -167,6 +130,43 @@ export const useTrainingStore = defineStore('training', () => {
     return median(ms.slice(Math.max(1, ms.length - 20)));
   });
   const canStep = computed(() => phase.value === 'ready' && !busy.value && canTrain.value && !needsReset.value && !fatal.value);
+
+  /** Takes the next state, then draws what changed on the overlay and times the next flush. */
+  function commit(next: TrainingState): void {
+    const prev = state.value;
+    if (next === prev) return;
+    state.value = next;
+    if (next.run !== prev.run) overlay.clearHighlight();
+    if (next.breakpoint !== prev.breakpoint) {
+      const d = next.breakpoint;
+      if (d?.node) overlay.setHighlight({ node: d.node, port: d.port, reason: shortReason(d) });
+      else if (!d && prev.breakpoint) overlay.clearHighlight();
+    }
+    if (next.portStats !== prev.portStats) overlay.setPortValues(portValues(next.portStats));
+    if (next.portStats !== prev.portStats || next.last !== prev.last || next.nodes !== prev.nodes || next.needsReset !== prev.needsReset) {
+      // While a Reset is due nothing stale is shown.
+      overlay.setBadges(next.needsReset ? {} : nodeBadges(graphStore.registry(), { nodes: next.nodes, stats: next.portStats, step: next.last }, fmt));
+    }
+    if (!next.pendingStep && flushTimer) {
+      clearTimeout(flushTimer);
+      flushTimer = null;
+    } else if (next.pendingStep && !flushTimer) {
+      flushTimer = setTimeout(() => {
+        flushTimer = null;
+        commit(flushPending(state.value));
+      }, SHOW_EVERY_MS);
+    }
+  }
+
+  function update(patch: Partial<TrainingState>): void {
+    commit({ ...state.value, ...patch });
+  }
+
+  watch(
+    () => graphStore.canTrain,
+    (ok) => update({ graphCompiles: ok }),
+    { flush: 'sync' },
+  );
 
   // ------------------------------------------------------------------ worker
 
@@ -198,7 +198,7 @@ export const useTrainingStore = defineStore('training', () => {
     const c = ensureClient();
     c.start();
     if (!canTrain.value) {
-      phase.value = 'ready';
+      update({ phase: 'ready' });
       return;
     }
     init();
@@ -206,49 +206,27 @@ export const useTrainingStore = defineStore('training', () => {
 
   function init(): void {
     const c = ensureClient();
-    phase.value = 'starting';
-    busy.value = true;
+    update({ phase: 'starting', busy: true });
     sentDocument = graphStore.documentVersion;
-    c.send({ type: 'init', graph: plainGraph(), backend: chosen ? backend.value : 'auto', seed: seed.value, options: options() });
+    const s = state.value;
+    c.send({ type: 'init', graph: plainGraph(), backend: s.chosen ? s.backend : 'auto', seed: seed.value, options: options() });
   }
 
   function send(req: Parameters<TrainingClient['send']>[0]): void {
     ensureClient().send(req);
   }
 
-  function clearRun(keepPrevious: boolean): void {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = null;
-    pendingStep = null;
-    if (keepPrevious && series.value.step.length) previous.value = series.value;
-    else if (!keepPrevious) previous.value = null;
-    series.value = emptySeries();
-    version.value++;
-    step.value = 0;
-    epoch.value = 0;
-    last.value = null;
-    lastEval.value = null;
-    breakpoint.value = null;
-    overlay.highlight = null;
-    probe.value = null;
-    portStats.value = {};
-    overlay.portValues = {};
-    overlay.badges = {};
-  }
-
   // ------------------------------------------------------------------ actions
 
   function stepOnce(): void {
     if (!canStep.value) return;
-    clearBreakpoint();
-    busy.value = true;
+    commit({ ...clearBreakpoint(state.value), busy: true });
     send({ type: 'step', n: 1 });
   }
 
   function run(): void {
     if (!canStep.value) return;
-    clearBreakpoint();
-    busy.value = true;
+    commit({ ...clearBreakpoint(state.value), busy: true });
     send({ type: 'run' });
   }
 
@@ -259,30 +237,23 @@ export const useTrainingStore = defineStore('training', () => {
   function reset(): void {
     if (fatal.value) return restart();
     if (!canTrain.value) return;
-    clearRun(true);
-    needsReset.value = null;
-    busy.value = true;
-    phase.value = 'starting';
+    commit({ ...clearRun(state.value, true), needsReset: null, busy: true, phase: 'starting' });
     // The graph may have changed since the worker last saw it: send it along.
     send({ type: 'updateGraph', graph: plainGraph() });
     send({ type: 'reset', seed: seed.value });
   }
 
   function setBackend(name: Backend): void {
-    if (name === backend.value && activeBackend.value === name && !fatal.value) return;
-    backend.value = name;
-    chosen = true;
-    backendReason.value = null;
-    advice.value = null;
+    const s = state.value;
+    if (name === s.backend && s.activeBackend === name && !s.fatal) return;
+    update({ backend: name, chosen: true, backendReason: null, advice: null });
     try {
       localStorage.setItem(BACKEND_KEY, name);
     } catch {
       // best effort
     }
     if (phase.value === 'off' || !canTrain.value) return;
-    clearRun(true);
-    busy.value = true;
-    phase.value = 'starting';
+    commit({ ...clearRun(state.value, true), busy: true, phase: 'starting' });
     send({ type: 'setBackend', backend: name });
   }
 
@@ -292,7 +263,7 @@ export const useTrainingStore = defineStore('training', () => {
     if ((graphStore.graph.training?.seed ?? 1) !== value) graphStore.apply({ op: 'setSeed', seed: value }, { label: `Set seed ${value}` });
     seed.value = value;
     // Nothing trained yet: rebuild at once so the grids and first losses follow the seed.
-    if (step.value === 0 && phase.value === 'ready' && canTrain.value) reset();
+    if (state.value.step === 0 && phase.value === 'ready' && canTrain.value) reset();
   }
 
   function setOptions(o: { lossJumpFactor?: number | null; breakOnKlNegative?: boolean; evalEvery?: number; imagesEvery?: number }): void {
@@ -313,12 +284,9 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** A fresh worker after a crash or a lost context; the graph is untouched. */
   function restart(): void {
-    fatal.value = null;
-    lastNotice.value = null;
-    clearRun(true);
-    busy.value = false;
+    commit({ ...clearRun(state.value, true), fatal: null, lastNotice: null, busy: false });
     ensureClient().restart();
-    phase.value = 'off';
+    update({ phase: 'off' });
     start();
   }
 
@@ -327,20 +295,18 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function dismissNotice(): void {
-    lastNotice.value = null;
+    update({ lastNotice: null });
   }
 
-  function clearBreakpoint(): void {
-    if (breakpoint.value) {
-      breakpoint.value = null;
-      overlay.highlight = null;
-    }
+  /** "Keep" the backend the advice suggested replacing. */
+  function dismissAdvice(): void {
+    update({ advice: null });
   }
 
   function stop(): void {
     client?.terminate();
     client = null;
-    phase.value = 'off';
+    update({ phase: 'off' });
   }
 
   // ------------------------------------------------------------------ events
@@ -354,147 +320,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function onEvent(ev: WorkerEvent): void {
     for (const fn of listeners) fn(ev);
-    switch (ev.type) {
-      case 'ready':
-        // Another rebuild is queued behind this one (e.g. a preset opened during start-up): not ready yet.
-        if (ev.queued) {
-          activeBackend.value = ev.backend;
-          return;
-        }
-        phase.value = 'ready';
-        busy.value = false;
-        activeBackend.value = ev.backend;
-        if (!chosen && ev.reason) backend.value = ev.backend;
-        backendReason.value = chosen ? null : (ev.reason ?? null);
-        // The user's choice stands, unless the worker had to fall back (no WebGL).
-        if (fellBack && ev.backend !== backend.value) backend.value = ev.backend;
-        fellBack = false;
-        renderer.value = ev.renderer;
-        stepsPerEpoch.value = ev.stepsPerEpoch;
-        parameters.value = ev.parameters;
-        nodes.value = ev.nodes;
-        decoder.value = ev.decoder;
-        numTensors.value = ev.numTensors;
-        step.value = ev.step;
-        needsReset.value = null;
-        return;
-      case 'stepped': {
-        const m = ev.metrics;
-        const s = series.value;
-        s.step.push(m.step);
-        s.epoch.push(m.epoch);
-        s.loss.push(m.loss);
-        s.recon.push(m.recon);
-        s.kl.push(m.kl);
-        s.klWeighted.push(m.klWeighted);
-        s.ms.push(m.ms);
-        pendingStep = { m, numTensors: ev.numTensors };
-        // While running, the numbers on screen change at most every 100 ms (the series keeps every step).
-        if (phase.value !== 'running') flushStep();
-        else if (!flushTimer) flushTimer = setTimeout(flushStep, SHOW_EVERY_MS);
-        return;
-      }
-      case 'stats':
-        flushStep();
-        portStats.value = ev.portStats;
-        writePortValues(ev.portStats);
-        updateBadges();
-        return;
-      case 'evaluated': {
-        const s = series.value;
-        const i = s.evalStep.indexOf(ev.metrics.step);
-        if (i >= 0) s.heldOut[i] = ev.metrics.heldOutLoss;
-        else {
-          s.evalStep.push(ev.metrics.step);
-          s.heldOut.push(ev.metrics.heldOutLoss);
-        }
-        lastEval.value = ev.metrics;
-        version.value++;
-        return;
-      }
-      case 'images':
-        images.value = ev;
-        return;
-      case 'probe':
-        if (probeEdge.value && ev.edge.from === probeEdge.value.from && ev.edge.to === probeEdge.value.to) probe.value = ev;
-        return;
-      case 'breakpoint':
-        breakpoint.value = { ...ev.diagnostic, loss: ev.loss };
-        if (ev.diagnostic.node) overlay.highlight = { node: ev.diagnostic.node, port: ev.diagnostic.port, reason: shortReason(ev.diagnostic) };
-        return;
-      case 'state':
-        flushStep();
-        if (ev.running) {
-          phase.value = 'running';
-          busy.value = false;
-        } else {
-          if (phase.value === 'running' || phase.value === 'starting') phase.value = 'ready';
-          busy.value = false;
-          if (ev.reason === 'stale' && !needsReset.value && !canTrain.value) {
-            lastNotice.value = { code: 'STALE_GRAPH', message: 'Training paused: the graph does not compile.' };
-          }
-        }
-        step.value = ev.step;
-        return;
-      case 'graphUpdated':
-        if (ev.needsReset) {
-          needsReset.value = ev.message;
-          probe.value = null;
-          portStats.value = {};
-          overlay.portValues = {};
-          overlay.badges = {};
-          clearBreakpoint();
-          if (phase.value === 'running') phase.value = 'ready';
-        } else if (!ev.hot) {
-          // Rebuilt before anything was trained: a fresh start.
-          clearRun(true);
-        }
-        return;
-      case 'backendAdvice':
-        if (backend.value === ev.current) advice.value = ev;
-        return;
-      case 'error':
-        if (ev.fatal) {
-          fatal.value = { code: ev.code, message: ev.message };
-          phase.value = 'crashed';
-          busy.value = false;
-        } else {
-          if (ev.code === 'BACKEND_FAILED') fellBack = true;
-          lastNotice.value = { code: ev.code, message: ev.message };
-          busy.value = false;
-          if (phase.value === 'starting') phase.value = 'ready';
-        }
-        return;
-      case 'memory':
-        numTensors.value = ev.numTensors;
-        return;
-      case 'disposed':
-        return;
-    }
-  }
-
-  function flushStep(): void {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = null;
-    const p = pendingStep;
-    pendingStep = null;
-    if (!p) return;
-    version.value++;
-    step.value = p.m.step;
-    epoch.value = p.m.epoch;
-    last.value = p.m;
-    numTensors.value = p.numTensors;
-    updateBadges();
-  }
-
-  function writePortValues(stats: Record<string, PortStat>): void {
-    const next: Record<string, string> = {};
-    for (const [k, s] of Object.entries(stats)) next[k] = portText(s);
-    overlay.setPortValues(next);
-  }
-
-  function updateBadges(): void {
-    overlay.setBadges(nodeBadges(graphStore.registry(), { nodes: nodes.value, stats: portStats.value, step: last.value }, fmt));
+    commit(reduce(state.value, ev));
   }
 
   // ------------------------------------------------------------------ graph and overlay watchers
@@ -508,8 +334,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
     if (graphStore.documentVersion !== sentDocument) {
       // A new document: start over (the last document's run is not comparable).
-      clearRun(false);
-      needsReset.value = null;
+      commit({ ...clearRun(state.value, false), needsReset: null });
       seed.value = graphStore.graph.training?.seed ?? seed.value;
       init();
       return;
@@ -545,11 +370,12 @@ export const useTrainingStore = defineStore('training', () => {
   // sweeping the mouse across the canvas does not queue a probe per wire).
   let hoverTimer: ReturnType<typeof setTimeout> | null = null;
   function probeWire(edge: OverlayEdge | null): void {
-    const same = edge && probeEdge.value && edge.from === probeEdge.value.from && edge.to === probeEdge.value.to;
-    if (same || (!edge && !probeEdge.value)) return;
-    probeEdge.value = edge ? { from: edge.from, to: edge.to } : null;
-    probe.value = null;
-    if (phase.value !== 'off') send({ type: 'probe', edge: probeEdge.value, watch: true });
+    const current = state.value.probeEdge;
+    const same = edge && current && edge.from === current.from && edge.to === current.to;
+    if (same || (!edge && !current)) return;
+    const probeEdge = edge ? { from: edge.from, to: edge.to } : null;
+    update({ probeEdge, probe: null });
+    if (phase.value !== 'off') send({ type: 'probe', edge: probeEdge, watch: true });
   }
   watch(
     () => [overlay.selectedEdge, overlay.hoveredEdge] as const,
@@ -569,31 +395,31 @@ export const useTrainingStore = defineStore('training', () => {
     phase,
     busy,
     backend,
-    activeBackend,
-    backendReason,
-    renderer,
+    activeBackend: field('activeBackend'),
+    backendReason: field('backendReason'),
+    renderer: field('renderer'),
     seed,
-    step,
-    epoch,
-    stepsPerEpoch,
-    parameters,
-    nodes,
-    decoder,
-    last,
-    lastEval,
-    numTensors,
+    step: field('step'),
+    epoch: field('epoch'),
+    stepsPerEpoch: field('stepsPerEpoch'),
+    parameters: field('parameters'),
+    nodes: field('nodes'),
+    decoder: field('decoder'),
+    last: field('last'),
+    lastEval: field('lastEval'),
+    numTensors: field('numTensors'),
     series,
-    previous,
+    previous: field('previous'),
     version,
-    images,
-    probe,
-    probeEdge,
-    portStats,
-    breakpoint,
+    images: field('images'),
+    probe: field('probe'),
+    probeEdge: field('probeEdge'),
+    portStats: field('portStats'),
+    breakpoint: field('breakpoint'),
     needsReset,
-    lastNotice,
+    lastNotice: field('lastNotice'),
     fatal,
-    advice,
+    advice: field('advice'),
     lossJumpFactor,
     breakOnKlNegative,
     evalEvery,
@@ -619,7 +445,8 @@ export const useTrainingStore = defineStore('training', () => {
     restart,
     requestMemory,
     dismissNotice,
-    clearBreakpoint,
+    dismissAdvice,
+    clearBreakpoint: () => commit(clearBreakpoint(state.value)),
     useWorkerFactory,
     onEvent,
     // for the instruments store: the same worker, its events

@@ -339,9 +339,9 @@ describe('overlay store', () => {
     o.setBadge('kl', 'KL 12.3');
     o.setBadge('enc', 'μ²');
     o.setPortValue('dec.xHat', 'mean 0.13');
-    o.highlight = { node: 'dec', port: 'xHat', reason: 'NaN' };
-    o.selectedEdge = { from: 'rep.z', to: 'dec.z' };
-    o.hoveredEdge = { from: 'enc.mu', to: 'kl.mu' };
+    o.setHighlight({ node: 'dec', port: 'xHat', reason: 'NaN' });
+    o.selectEdge({ from: 'rep.z', to: 'dec.z' });
+    o.hoverEdge({ from: 'enc.mu', to: 'kl.mu' });
     const before = o.badges;
     o.setBadge('kl', 'KL 12.3');
     expect(o.badges).toBe(before); // unchanged text: no new object, no re-render

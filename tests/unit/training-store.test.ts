@@ -170,16 +170,16 @@ describe('training store', () => {
     });
     expect(store.breakpoint?.node).toBe('sigma');
     expect(overlay.highlight).toEqual({ node: 'sigma', port: 'y', reason: 'Infinity first appears here at step 1' });
-    overlay.selectedEdge = { from: 'enc.mu', to: 'rep.mu' };
+    overlay.selectEdge({ from: 'enc.mu', to: 'rep.mu' });
     await nextTick();
     expect(w().sent[w().sent.length - 1]).toEqual({ type: 'probe', edge: { from: 'enc.mu', to: 'rep.mu' }, watch: true });
     // Hovering another wire does not replace the selected one; without a selection it probes after a pause.
     const probes = () => w().sent.filter((m) => m.type === 'probe').length;
     const before = probes();
-    overlay.hoveredEdge = { from: 'dec.xHat', to: 'recon.xHat' };
+    overlay.hoverEdge({ from: 'dec.xHat', to: 'recon.xHat' });
     await new Promise((r) => setTimeout(r, 200));
     expect(probes()).toBe(before);
-    overlay.selectedEdge = null;
+    overlay.selectEdge(null);
     await nextTick();
     expect(probes()).toBe(before);
     await new Promise((r) => setTimeout(r, 200));
