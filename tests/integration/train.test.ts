@@ -37,6 +37,9 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 
 interface Run {
   losses: number[];
+  /** Each step's unweighted batch means of the reconstruction term and of the KL. */
+  recons: number[];
+  kls: number[];
   ms: number[];
   heldOut: EvalMetrics;
   heldOutBefore: EvalMetrics;
@@ -49,12 +52,16 @@ function train(g: Graph, seed = 1): Run {
   const t = createTrainer(plan(g), { mnist, seed });
   const heldOutBefore = t.evaluate();
   const losses: number[] = [];
+  const recons: number[] = [];
+  const kls: number[] = [];
   const ms: number[] = [];
   const tensors = { baseline, afterStep1: -1, afterStep100: -1, afterStepN: -1, afterEval: -1, afterDispose: -1 };
   for (let i = 1; i <= STEPS; i++) {
     const r = t.step();
     if (!r.ok) throw new Error(`step ${i}: ${JSON.stringify(r.diagnostic)}`);
     losses.push(r.metrics.loss);
+    recons.push(r.metrics.recon);
+    kls.push(r.metrics.kl);
     ms.push(r.metrics.ms);
     if (i === 1) tensors.afterStep1 = tf.memory().numTensors;
     if (i === 100) tensors.afterStep100 = tf.memory().numTensors;
@@ -65,7 +72,7 @@ function train(g: Graph, seed = 1): Run {
   tensors.afterEval = tf.memory().numTensors;
   t.dispose();
   tensors.afterDispose = tf.memory().numTensors;
-  return { losses, ms, heldOut, heldOutBefore, tensors };
+  return { losses, recons, kls, ms, heldOut, heldOutBefore, tensors };
 }
 
 describe('the standard preset trains like the reference (wasm)', () => {
@@ -113,8 +120,22 @@ describe('the standard preset trains like the reference (wasm)', () => {
     expect(run.heldOut.heldOutLoss).toBeLessThan(146);
     expect(run.heldOut.heldOutLoss).toBeGreaterThan(130);
     expect(run.heldOut.heldOutLoss).toBeCloseTo(run.heldOut.recon + run.heldOut.kl, 3);
-    // a trained VAE uses its latent code: the KL is well away from 0 (no collapse)
-    expect(run.heldOut.kl).toBeGreaterThan(10);
+  });
+
+  // The held-out −ELBO alone cannot see the KL's weight: trained with β = 0.5 (seed 1) it is
+  // 142.3 after 300 steps, inside the bounds above. Two checks that can:
+  it('every step minimises the reference objective, −ELBO = recon + 1·kl (β = 1, no warm-up, no free bits)', () => {
+    // float32 batch means: measured |loss − (recon + kl)| / loss ≤ 7.1e-7 over 300 steps (seeds
+    // 1/2/3); with the KL weighted by 0.5 it is up to 0.11. 1e-4 is float rounding, not a weight.
+    const worst = Math.max(...run.losses.map((l, i) => Math.abs(l - (run.recons[i]! + run.kls[i]!)) / l));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('the held-out KL after 300 steps is where β = 1 puts it: 15–22 nats (β = 0.5 gives 27)', () => {
+    // Measured (wasm, 300 steps): 18.05/18.69/18.19 nats for seeds 1/2/3 (sd ≈ 0.3); a KL weighted
+    // by 0.5 trades reconstruction for code: 27.1 nats (seed 1). A collapsed code gives ~0.
+    expect(run.heldOut.kl).toBeGreaterThan(15);
+    expect(run.heldOut.kl).toBeLessThan(22);
   });
 
   it('every loss is finite', () => {
