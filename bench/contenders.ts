@@ -11,6 +11,11 @@
  *   compiled  presets/standard-vae.json through parseGraph → compile → Trainer.
  *
  * Each contender reads its loss back once per step (one sync), as the Trainer does.
+ *
+ * All three compute the same model from the same numbers: the hand-written loops start from
+ * the compiled model's initial weights (runtime/model.ts, copied by layer) and draw their ε
+ * where the compiled reparameterization node draws it (nodeRandom), on the same batches.
+ * sameModelCheck() asserts it: their losses at steps 1–3 agree to 1e-4 (relative).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
@@ -19,10 +24,10 @@ import { dense, markConstant, type Activation } from '../nodes/lib/dense';
 import { registry } from '../nodes';
 import { bce } from '../nodes/loss.reconstruction';
 import { parseGraph } from '../src/graph/schema';
-import { compile } from '../src/compiler/compile';
+import { compile, type Plan } from '../src/compiler/compile';
+import { Model, nodeRandom, TRAIN_STREAM } from '../src/runtime/model';
 import { Trainer } from '../src/runtime/trainer';
 import { MnistDataset, type MnistRaw } from '../src/runtime/data/mnist';
-import { hashKey } from '../src/runtime/random';
 
 export const STANDARD_PRESET = fileURLToPath(new URL('../presets/standard-vae.json', import.meta.url));
 
@@ -37,28 +42,50 @@ const BATCH = 128;
 const LR = 1e-3;
 const SEED = 1;
 
-/** The hand-written VAE's weights: nn.Linear initialisation, uniform in ±1/√fan_in. */
+/** The standard preset, compiled (all contenders train what it describes). */
+export function standardPlan(presetPath = STANDARD_PRESET): Plan {
+  const parsed = parseGraph(readFileSync(presetPath, 'utf8'), registry);
+  if (!parsed.ok) throw new Error(`bench: the standard preset does not parse: ${parsed.diagnostics[0]?.message}`);
+  const compiled = compile(parsed.graph, registry);
+  if (!compiled.ok) throw new Error(`bench: the standard preset does not compile: ${compiled.diagnostics[0]?.message}`);
+  return compiled.plan;
+}
+
+/** The hand-written layers and the compiled model's variables they take their initial values from. */
+const LAYERS: Array<[hand: string, graph: string]> = [
+  ['enc0', 'enc/hidden0'],
+  ['mu', 'enc/mu'],
+  ['logvar', 'enc/logvar'],
+  ['dec0', 'dec/hidden0'],
+  ['out', 'dec/out'],
+];
+
 let instances = 0;
 
-function makeWeights(seed: number): Record<string, tf.Variable> {
+/** The hand-written VAE's weights: the compiled model's initial weights for `seed` (nn.Linear's init, drawn in runtime/model.ts). */
+function makeWeights(plan: Plan, seed: number): Record<string, tf.Variable> {
   const tag = `bench${++instances}`;
-  const layers: Array<[string, number, number]> = [
-    ['enc0', 784, 400],
-    ['mu', 400, 20],
-    ['logvar', 400, 20],
-    ['dec0', 20, 400],
-    ['out', 400, 784],
-  ];
+  const model = new Model(plan, seed);
   const vars: Record<string, tf.Variable> = {};
-  for (const [name, fanIn, units] of layers) {
-    const bound = 1 / Math.sqrt(fanIn);
-    for (const [v, shape] of [['kernel', [fanIn, units]], ['bias', [units]]] as const) {
-      const init = tf.randomUniform([...shape], -bound, bound, 'float32', hashKey(seed, name, v));
-      vars[`${name}/${v}`] = tf.variable(init, true, `${tag}/${name}/${v}`);
-      init.dispose();
+  try {
+    for (const [hand, graph] of LAYERS) {
+      for (const v of ['kernel', 'bias']) {
+        const from = model.vars.get(`${graph}/${v}`);
+        if (!from) throw new Error(`bench: the standard preset has no variable ${graph}/${v} for the hand-written ${hand}/${v}`);
+        vars[`${hand}/${v}`] = tf.variable(from, true, `${tag}/${hand}/${v}`);
+      }
     }
+  } finally {
+    model.dispose();
   }
   return vars;
+}
+
+/** The id of the plan's reparameterization node, whose ε the hand-written loops draw. */
+function reparameterizeId(plan: Plan): string {
+  const id = plan.order.find((n) => plan.nodes.get(n)!.def.role === 'reparameterize');
+  if (!id) throw new Error('bench: the standard preset has no reparameterization node');
+  return id;
 }
 
 type Layer = (x: tf.Tensor, name: string, act: Activation) => tf.Tensor;
@@ -79,9 +106,10 @@ function klSum(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
   return tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
 }
 
-function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string, tf.Variable>) => Layer, constantData: boolean): Contender {
+function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string, tf.Variable>) => Layer, constantData: boolean, plan = standardPlan()): Contender {
   const ds = new MnistDataset(mnist, { heldOut: 1000 });
-  const vars = makeWeights(SEED);
+  const vars = makeWeights(plan, SEED);
+  const rep = reparameterizeId(plan);
   const list = Object.values(vars);
   const optimizer: tf.Optimizer = tf.train.adam(LR);
   const dense = layer(vars);
@@ -97,7 +125,7 @@ function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string,
         const h = dense(x, 'enc0', 'relu');
         const mu = dense(h, 'mu', 'none');
         const logvar = dense(h, 'logvar', 'none');
-        const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', hashKey(SEED, 'eps', step));
+        const eps = nodeRandom(SEED, TRAIN_STREAM, step, rep).normal(mu.shape);
         const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))));
         const p = dense(dense(z, 'dec0', 'relu'), 'out', 'sigmoid');
         return tf.mean(tf.add(bernoulliSum(p, x), klSum(mu, logvar))) as tf.Scalar;
@@ -115,7 +143,7 @@ function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string,
 }
 
 /** Plain tf ops and tf autograd: no fast path. */
-export function stockContender(mnist: MnistRaw): Contender {
+export function stockContender(mnist: MnistRaw, plan?: Plan): Contender {
   return handWritten(
     'stock',
     mnist,
@@ -124,21 +152,18 @@ export function stockContender(mnist: MnistRaw): Contender {
       return act === 'relu' ? tf.relu(u) : act === 'sigmoid' ? tf.sigmoid(u) : u;
     },
     false,
+    plan,
   );
 }
 
 /** The same loop through nodes/lib/dense.ts's fast path (the data batch marked constant, as the Trainer does). */
-export function handFastContender(mnist: MnistRaw): Contender {
-  return handWritten('handFast', mnist, (vars) => (x, name, act) => dense(x, vars[`${name}/kernel`]!, vars[`${name}/bias`]!, act, true), true);
+export function handFastContender(mnist: MnistRaw, plan?: Plan): Contender {
+  return handWritten('handFast', mnist, (vars) => (x, name, act) => dense(x, vars[`${name}/kernel`]!, vars[`${name}/bias`]!, act, true), true, plan);
 }
 
 /** presets/standard-vae.json through the compiler and the Trainer. */
-export function compiledContender(mnist: MnistRaw, presetPath = STANDARD_PRESET): Contender {
-  const parsed = parseGraph(readFileSync(presetPath, 'utf8'), registry);
-  if (!parsed.ok) throw new Error(`bench: the standard preset does not parse: ${parsed.diagnostics[0]?.message}`);
-  const compiled = compile(parsed.graph, registry);
-  if (!compiled.ok) throw new Error(`bench: the standard preset does not compile: ${compiled.diagnostics[0]?.message}`);
-  const trainer = new Trainer(compiled.plan, { mnist, seed: SEED });
+export function compiledContender(mnist: MnistRaw, plan = standardPlan(), seed = SEED): Contender {
+  const trainer = new Trainer(plan, { mnist, seed });
   return {
     name: 'compiled',
     step(step) {
@@ -151,4 +176,43 @@ export function compiledContender(mnist: MnistRaw, presetPath = STANDARD_PRESET)
       trainer.dispose();
     },
   };
+}
+
+/** The first steps whose losses must agree, and how closely (relative). */
+export const SAME_MODEL_STEPS = 3;
+export const SAME_MODEL_TOLERANCE = 1e-4;
+
+export interface SameModel {
+  /** Each contender's losses at steps 1…SAME_MODEL_STEPS. */
+  losses: Record<string, number[]>;
+  /** The largest |a − b| / |b| between any contender and the first, over those steps. */
+  maxRelDiff: number;
+}
+
+/**
+ * Asserts that contenders compute the same model from the same weights and noise: given each
+ * one's losses at steps 1…SAME_MODEL_STEPS (in order), they must agree to SAME_MODEL_TOLERANCE
+ * (relative); throws, naming the step and contenders, when they do not.
+ */
+export function sameModelCheck(losses: Record<string, number[]>): SameModel {
+  const names = Object.keys(losses);
+  if (names.length < 2) throw new Error('bench: the same-model check needs two contenders or more');
+  const ref = names[0]!;
+  let maxRelDiff = 0;
+  for (const name of names) {
+    for (let s = 0; s < SAME_MODEL_STEPS; s++) {
+      const a = losses[name]![s];
+      const b = losses[ref]![s];
+      if (a === undefined || b === undefined) throw new Error(`bench: no loss of ${a === undefined ? name : ref} at step ${s + 1}`);
+      const rel = Math.abs(a - b) / Math.abs(b);
+      if (!(rel <= SAME_MODEL_TOLERANCE)) {
+        throw new Error(
+          `bench: the contenders do not compute the same model: at step ${s + 1} ${name} gives loss ${a} and ${ref} ${b} ` +
+            `(relative difference ${rel.toExponential(2)} > ${SAME_MODEL_TOLERANCE}); they must start from the same weights and draw the same noise`,
+        );
+      }
+      maxRelDiff = Math.max(maxRelDiff, rel);
+    }
+  }
+  return { losses, maxRelDiff };
 }

@@ -9,7 +9,16 @@ import { registry } from '../nodes';
 import { parseGraph, type Graph } from '../src/graph/schema';
 import { compile } from '../src/compiler/compile';
 import type { MnistRaw } from '../src/runtime/data/mnist';
-import { compiledContender, handFastContender, stockContender, STANDARD_PRESET, type Contender } from './contenders';
+import {
+  compiledContender,
+  handFastContender,
+  sameModelCheck,
+  SAME_MODEL_STEPS,
+  stockContender,
+  STANDARD_PRESET,
+  type Contender,
+  type SameModel,
+} from './contenders';
 
 export interface StepStats {
   name: string;
@@ -24,7 +33,7 @@ export interface StepStats {
    */
   cpuMsPerStep: number;
   steps: number;
-  /** The last timed step's loss (a sanity check: the three train the same model). */
+  /** The last timed step's loss (contenders end at different steps: stock runs fewer per round). */
   lastLoss: number;
 }
 
@@ -44,7 +53,7 @@ export interface BenchOptions {
   block?: number;
   /** Steps per round for the stock contender (it is ~4× slower). */
   stockBlock?: number;
-  /** Untimed steps of each contender before the rounds. */
+  /** Untimed steps of each contender before the rounds (at least SAME_MODEL_STEPS: their losses are compared). */
   warmup?: number;
   compileRuns?: number;
   /** Extra contenders (experiments). */
@@ -61,6 +70,8 @@ export interface BenchResult {
   cpus: number;
   cpuModel: string;
   contenders: StepStats[];
+  /** The contenders' losses at steps 1–3, which must agree (bench/contenders.ts sameModelCheck). */
+  sameModel: SameModel;
   /** From the wall-time medians. */
   ratios: {
     /** compiled / handFast ms per step (goal ≤ 1.02). */
@@ -99,6 +110,7 @@ export function median(xs: number[]): number {
 
 export interface StepBench {
   stats: StepStats[];
+  sameModel: SameModel;
   /** Per contender, per round: the median wall and CPU ms of its block. */
   rounds: Array<Array<{ wall: number; cpu: number }>>;
 }
@@ -111,7 +123,7 @@ export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {
   const rounds = opts.rounds ?? 12;
   const block = opts.block ?? 8;
   const stockBlock = opts.stockBlock ?? 3;
-  const warmup = opts.warmup ?? 3;
+  const warmup = Math.max(opts.warmup ?? SAME_MODEL_STEPS, SAME_MODEL_STEPS);
   const makers: Array<(m: MnistRaw) => Contender> = [];
   if (!opts.skipStock) makers.push(stockContender);
   makers.push(handFastContender, compiledContender, ...(opts.extra ?? []));
@@ -121,10 +133,18 @@ export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {
   const perRound = contenders.map(() => [] as Array<{ wall: number; cpu: number }>);
   const next = contenders.map(() => 1);
   const last = contenders.map(() => NaN);
+  let sameModel: SameModel;
   try {
+    const first: Record<string, number[]> = {};
     for (let i = 0; i < contenders.length; i++) {
-      for (let k = 0; k < warmup; k++) last[i] = contenders[i]!.step(next[i]!++);
+      first[contenders[i]!.name] = [];
+      for (let k = 0; k < warmup; k++) {
+        last[i] = contenders[i]!.step(next[i]!++);
+        if (k < SAME_MODEL_STEPS) first[contenders[i]!.name]!.push(last[i]!);
+      }
     }
+    // Timing contenders that train different models would compare nothing: stop here if so.
+    sameModel = sameModelCheck(first);
     for (let r = 0; r < rounds; r++) {
       // Rotate the order every round, and leave each block's first step untimed: the first
       // step after another contender pays for its caches and garbage.
@@ -155,7 +175,7 @@ export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {
     const s = [...times[i]!].sort((a, b) => a - b);
     return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), cpuMsPerStep: median(cpu[i]!), steps: s.length, lastLoss: last[i]! };
   });
-  return { stats, rounds: perRound };
+  return { stats, sameModel, rounds: perRound };
 }
 
 /** A valid graph of about `n` nodes: a long chain of dense layers into a hand-wired VAE. */
@@ -251,6 +271,7 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
     cpus: cpus.length,
     cpuModel: cpus[0]?.model ?? 'unknown',
     contenders,
+    sameModel: bench.sameModel,
     ratios: {
       compiledOverHandFast: ratio(compiled, handFast, 3),
       stockOverCompiled: ratio(stock, compiled, 2),

@@ -42,6 +42,8 @@ function printTable(out: Output, r: BenchResult, target: string | null): void {
   out.line(`load average ${r.loadAverage[0]} → ${r.loadAverage[1]} (1 min; above ~1 per core the wall times include waiting for a core)`);
   out.line(`${pad('contender', 12)}${'ms/step'.padStart(8)}${'p10'.padStart(8)}${'p90'.padStart(8)}${'cpu ms'.padStart(8)}${'steps'.padStart(7)}  last loss`);
   for (const c of r.contenders) out.line(`${pad(c.name, 12)}${num(c.msPerStep)}${num(c.p10)}${num(c.p90)}${num(c.cpuMsPerStep)}${String(c.steps).padStart(7)}  ${c.lastLoss.toFixed(2)}`);
+  const steps = Object.values(r.sameModel.losses)[0]!.map((l) => l.toFixed(3)).join(', ');
+  out.line(`same model, weights and noise: losses at steps 1–${Object.values(r.sameModel.losses)[0]!.length} ${steps}; contenders agree to ${r.sameModel.maxRelDiff.toExponential(1)} (relative)`);
   const verdict = (x: number | null, ok: (v: number) => boolean) => (x === null ? '' : ok(x) ? '  met' : '  NOT met');
   const le = (v: number) => v <= GOALS.compiledOverHandFast;
   const ge = (v: number) => v >= GOALS.stockOverCompiled;

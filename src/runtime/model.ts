@@ -26,6 +26,21 @@ export interface ForwardResult {
   objective: tf.Scalar | null;
 }
 
+/**
+ * The random source a node gets in a forward: draws keyed by (seed, stream key, step, node id,
+ * stream), so a node's ε does not depend on the rest of the graph. The stream key of training
+ * steps is TRAIN_STREAM. (The bench's hand-written loops draw their ε here too.)
+ */
+export function nodeRandom(seed: number, key: string | number, step: number, nodeId: string): RandomSource {
+  return {
+    normal: (shape, stream = '') => tf.randomNormal(shape, 0, 1, 'float32', hashKey(seed, key, step, nodeId, stream)),
+    uniform: (shape, stream = '') => tf.randomUniform(shape, 0, 1, 'float32', hashKey(seed, key, step, nodeId, stream, 'u')),
+  };
+}
+
+/** The stream key of training steps (ForwardOptions.streamKey's default). */
+export const TRAIN_STREAM = 'train';
+
 let nextInstance = 0;
 
 export class Model {
@@ -80,7 +95,7 @@ export class Model {
    */
   run(ids: readonly string[], opts: ForwardOptions, outputs: Map<string, Record<string, tf.Tensor>>): tf.Scalar | null {
     const seed = this.seed;
-    const key = opts.streamKey ?? 'train';
+    const key = opts.streamKey ?? TRAIN_STREAM;
     let objective: tf.Scalar | null = null;
     for (const id of ids) {
       const node = this.plan.nodes.get(id)!;
@@ -94,10 +109,7 @@ export class Model {
         });
         if (multi[port]!.length) inputs[port] = multi[port]![0]!;
       }
-      const random: RandomSource = {
-        normal: (shape, stream = '') => tf.randomNormal(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream)),
-        uniform: (shape, stream = '') => tf.randomUniform(shape, 0, 1, 'float32', hashKey(seed, key, opts.step, id, stream, 'u')),
-      };
+      const random = nodeRandom(seed, key, opts.step, id);
       const out = node.def.forward({
         nodeId: id,
         params: node.params,
