@@ -2,7 +2,8 @@
  * New / Open / Save / presets, with the "discard unsaved changes?" confirmation. A file that
  * does not parse is reported (coded, in the error banner) and leaves the graph as it was.
  */
-import { useGraphStore, PRESETS } from '../stores/graph';
+import { useGraphStore } from '../stores/graph';
+import { findPreset, PRESETS } from '../stores/presets';
 import { LIMITS } from '../graph/schema';
 
 export function useFileActions() {
@@ -55,7 +56,7 @@ export function useFileActions() {
   }
 
   function loadPreset(id: string): boolean {
-    const p = PRESETS.find((x) => x.id === id);
+    const p = findPreset(id);
     if (!p) return false;
     if (!confirmDiscard(`open the preset "${p.name}"`)) return false;
     return store.loadPreset(id).ok;

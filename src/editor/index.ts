@@ -23,6 +23,7 @@ import { getActivePinia, type Pinia } from 'pinia';
 import type { NodeCategory } from '../graph/catalog';
 import type { GraphStore } from '../stores/graph';
 import { useOverlayStore } from '../stores/overlay';
+import { useClipboardStore } from '../stores/clipboard';
 import { KindSocket, ViewConnection, ViewNode, edgeId, type Schemes } from './scheme';
 import { HEADER_HEIGHT, NODE_WIDTH, ROW_HEIGHT, ROWS_PAD, nodeSize } from '../graph/geometry';
 import NodeView from './components/NodeView.vue';
@@ -72,6 +73,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
   const pinia = opts.pinia ?? getActivePinia();
   if (!pinia) throw new Error('createEditor needs an active Pinia');
   const overlay = useOverlayStore(pinia);
+  const clipboard = useClipboardStore(pinia);
   const catalog = store.registry();
 
   const container = document.createElement('div');
@@ -472,7 +474,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
       return {
         list: [
           { label: 'Rename…', key: 'rename', handler: () => opts.onRename?.(id) },
-          { label: many ? `Duplicate ${group.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void store.duplicate(group) },
+          { label: many ? `Duplicate ${group.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void clipboard.duplicate(group) },
           { label: many ? `Delete ${group.length} nodes` : 'Delete', key: 'delete', handler: () => void store.removeNodes(group) },
         ],
       };

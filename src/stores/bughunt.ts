@@ -21,7 +21,8 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import { fixCommands, isBugFound, isCorrectAnswer, parseAnswerKey, parseWire, type AnswerKey, type Bug, type Question } from '../graph/answers';
 import { firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
 import type { Graph } from '../graph/schema';
-import { PRESETS, useGraphStore } from './graph';
+import { useGraphStore } from './graph';
+import { PRESETS } from './presets';
 
 /** Answer keys beside the presets, loaded on demand (never offered as graphs). */
 const keyLoaders = import.meta.glob('../../presets/*.answers.json', { import: 'default' }) as Record<string, () => Promise<unknown>>;

@@ -7,7 +7,9 @@
  * - `dirty`: the document differs from the last save / load.
  * - `analysis`: the compiler's verdict plus shapes per port, recomputed ~50 ms after an edit
  *   (the only compile an edit costs on the main thread; a burst of edits compiles once).
- * - autosave: after every edit the document goes to localStorage; `restoreAutosave()` brings it back.
+ * - autosave: after every edit the document goes to storage (./persistence.ts);
+ *   `restoreAutosave()` brings it back. Presets are listed in ./presets.ts, copy and paste
+ *   live in ./clipboard.ts.
  *
  * For the training panel: `canTrain`, `blockingReason`, `structureVersion` (the trainer must
  * be rebuilt), `paramsVersion` (the plan can be hot-updated), both decided with the analysis
@@ -18,15 +20,17 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { applyCommand, describeCommand, type Command, type CommandResult } from '../graph/commands';
-import { error as mkError, firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
-import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph, type GraphEdge, type GraphNode } from '../graph/schema';
+import { firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
+import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph } from '../graph/schema';
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
 import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../compiler/analysis';
 import { planChange } from '../compiler/change';
 import type { Plan } from '../compiler/compile';
-import { defaultPositions, nodeSize } from '../graph/geometry';
-import { copyNodeId, initialParams, newNodeId } from '../graph/ids';
+import { defaultPositions } from '../graph/geometry';
+import { initialParams, newNodeId } from '../graph/ids';
+import { findPreset } from './presets';
+import { browserStorage, readAutosave, writeAutosave, type StorageLike } from './persistence';
 
 export interface HistoryEntry {
   cmd: Command;
@@ -61,47 +65,10 @@ export interface ApplyOptions {
   mergeLabel?: string;
 }
 
-export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-
-export interface PresetInfo {
-  /** File name without .json, e.g. "standard-vae". */
-  id: string;
-  name: string;
-  description: string;
-  /** The raw JSON value (parsed through the schema when loaded). */
-  value: unknown;
-}
-
-export const AUTOSAVE_KEY = 'vae-lab:autosave:v1';
 const ANALYSIS_DELAY_MS = 50;
-
-/** Every presets/*.json except the bug hunt's answer keys. */
-const presetModules = import.meta.glob(['../../presets/*.json', '!../../presets/*.answers.json'], { eager: true, import: 'default' }) as Record<string, unknown>;
-
-export const PRESETS: PresetInfo[] = Object.entries(presetModules)
-  .map(([path, value]) => {
-    const id = path.replace(/^.*\//, '').replace(/\.json$/, '');
-    const meta = (value as { meta?: { name?: unknown; description?: unknown } } | null)?.meta;
-    return {
-      id,
-      name: typeof meta?.name === 'string' ? meta.name : id,
-      description: typeof meta?.description === 'string' ? meta.description : '',
-      value,
-    };
-  })
-  .filter((p) => !p.id.endsWith('.answers'))
-  .sort((a, b) => (a.id === 'standard-vae' ? -1 : b.id === 'standard-vae' ? 1 : a.name.localeCompare(b.name)));
 
 export function emptyGraph(name = 'Untitled VAE'): Graph {
   return { format: GRAPH_FORMAT, version: GRAPH_VERSION, meta: { name }, nodes: [], edges: [], training: { seed: 1 } };
-}
-
-function defaultStorage(): StorageLike | null {
-  try {
-    return typeof localStorage !== 'undefined' ? localStorage : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Edits the compiler never reads: they change no plan. */
@@ -142,9 +109,7 @@ export const useGraphStore = defineStore('graph', () => {
   const focusRequest = ref<{ node: string; nonce: number } | null>(null);
   /** Set when something asks the canvas to fit the whole graph in view (after a load). */
   const fitRequest = ref(0);
-  const clipboard = shallowRef<{ nodes: GraphNode[]; edges: GraphEdge[] } | null>(null);
-  let pasteCount = 0;
-  let storage: StorageLike | null = defaultStorage();
+  let storage: StorageLike | null = browserStorage();
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** The nodes of the edits since the last analysis that the compiler reads (null: none). */
   let pendingNodes: Set<string> | null = null;
@@ -226,12 +191,7 @@ export const useGraphStore = defineStore('graph', () => {
   // ---------------------------------------------------------------- autosave
 
   function autosave(): void {
-    if (!storage) return;
-    try {
-      storage.setItem(AUTOSAVE_KEY, JSON.stringify({ format: 'vae-lab/autosave', version: 1, graph: currentText.value, saved: savedText.value }));
-    } catch {
-      // quota or privacy mode: autosave is best effort
-    }
+    writeAutosave(storage, currentText.value, savedText.value);
   }
 
   /** Use another storage (tests) or none (null). */
@@ -241,25 +201,11 @@ export const useGraphStore = defineStore('graph', () => {
 
   /** Bring back the autosaved document; false when there is none or it does not parse. */
   function restoreAutosave(): boolean {
-    if (!storage) return false;
-    let raw: string | null = null;
-    try {
-      raw = storage.getItem(AUTOSAVE_KEY);
-    } catch {
-      return false;
-    }
-    if (!raw) return false;
-    try {
-      const rec = JSON.parse(raw) as { format?: unknown; graph?: unknown; saved?: unknown };
-      if (rec.format !== 'vae-lab/autosave' || typeof rec.graph !== 'string') return false;
-      const parsed = parseGraph(rec.graph, registry);
-      if (!parsed.ok) return false;
-      setDocument(parsed.graph);
-      if (typeof rec.saved === 'string') savedText.value = rec.saved;
-      return true;
-    } catch {
-      return false;
-    }
+    const rec = readAutosave(storage);
+    if (!rec) return false;
+    setDocument(rec.graph);
+    if (rec.saved !== null) savedText.value = rec.saved;
+    return true;
   }
 
   // ---------------------------------------------------------------- document
@@ -276,7 +222,6 @@ export const useGraphStore = defineStore('graph', () => {
     undoStack.value = [];
     redoStack.value = [];
     savedText.value = currentText.value;
-    pasteCount = 0;
     pendingNodes = null;
     referencePlan = null;
     documentVersion.value++;
@@ -294,16 +239,16 @@ export const useGraphStore = defineStore('graph', () => {
   }
 
   /**
-   * Parse text (a file) and open it; on failure the current graph stays and lastError says
-   * why. `confirm` runs only for a file that parses (e.g. "discard unsaved changes?").
+   * Parse a document (a file's text, or a JSON value) and open it; on failure the current
+   * graph stays and lastError says why. `confirm` runs only for a document that parses
+   * (e.g. "discard unsaved changes?").
    */
-  function openText(text: string, source = 'The file', confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
-    const parsed = parseGraph(text, registry);
+  function openDocument(input: unknown, source: string, confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
+    const parsed = parseGraph(input, registry);
     if (!parsed.ok) {
-      const first = parsed.diagnostics[0]!;
       const err: StoreError = {
-        code: first.code,
-        message: `${source} could not be opened: ${first.code}: ${first.message}${parsed.diagnostics.length > 1 ? ` (${parsed.diagnostics.length - 1} more problem${parsed.diagnostics.length > 2 ? 's' : ''})` : ''}`,
+        code: parsed.diagnostics[0]!.code,
+        message: `${source} could not be opened: ${firstDiagnosticText(parsed.diagnostics, 'problem')}`,
         details: parsed.diagnostics,
       };
       lastError.value = err;
@@ -314,22 +259,20 @@ export const useGraphStore = defineStore('graph', () => {
     return { ok: true };
   }
 
-  function loadPreset(id: string): { ok: true } | { ok: false; error: StoreError } {
-    const p = PRESETS.find((x) => x.id === id);
+  /** Open a file's text (see openDocument). */
+  function openText(text: string, source = 'The file', confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
+    return openDocument(text, source, confirm);
+  }
+
+  /** Open one of the presets (./presets.ts) by id. */
+  function loadPreset(id: string): { ok: true } | { ok: false; error: StoreError | null } {
+    const p = findPreset(id);
     if (!p) {
       const err: StoreError = { code: 'FILE_NOT_FOUND', message: `There is no preset "${id}".`, details: [] };
       lastError.value = err;
       return { ok: false, error: err };
     }
-    const parsed = parseGraph(p.value, registry);
-    if (!parsed.ok) {
-      const first = parsed.diagnostics[0]!;
-      const err: StoreError = { code: first.code, message: `The preset "${p.name}" is broken: ${first.code}: ${first.message}`, details: parsed.diagnostics };
-      lastError.value = err;
-      return { ok: false, error: err };
-    }
-    loadGraph(parsed.graph);
-    return { ok: true };
+    return openDocument(p.value, `The preset "${p.name}"`);
   }
 
   function newGraph(name?: string): void {
@@ -457,91 +400,6 @@ export const useGraphStore = defineStore('graph', () => {
     return r.ok;
   }
 
-  function copyNodes(ids: readonly string[]): { nodes: GraphNode[]; edges: GraphEdge[] } | null {
-    const set = new Set(ids.filter((id) => nodeById.value.has(id)));
-    if (!set.size) return null;
-    const nodes = graph.value.nodes.filter((n) => set.has(n.id)).map((n) => JSON.parse(JSON.stringify(n)) as GraphNode);
-    const edges = graph.value.edges.filter((e) => set.has(parseEndpoint(e.from)?.node ?? '') && set.has(parseEndpoint(e.to)?.node ?? '')).map((e) => ({ ...e }));
-    return { nodes, edges };
-  }
-
-  function copy(ids: readonly string[] = selection.value): boolean {
-    const c = copyNodes(ids);
-    if (!c) return false;
-    clipboard.value = c;
-    pasteCount = 0;
-    return true;
-  }
-
-  /** Insert nodes (with their inner wires) under fresh ids, shifted by (dx, dy); one undoable step. */
-  function insertCopies(src: { nodes: GraphNode[]; edges: GraphEdge[] }, offset: { dx: number; dy: number }, label: string): string[] | null {
-    let g = graph.value;
-    const idMap = new Map<string, string>();
-    const commands: Command[] = [];
-    for (const n of src.nodes) {
-      const id = copyNodeId(g, n.id);
-      idMap.set(n.id, id);
-      const node: { id: string; type: string; params: Record<string, unknown>; position?: { x: number; y: number }; label?: string } = {
-        id,
-        type: n.type,
-        params: JSON.parse(JSON.stringify(n.params)) as Record<string, unknown>,
-      };
-      if (n.label !== undefined) node.label = n.label;
-      node.position = { x: Math.round((n.position?.x ?? 0) + offset.dx), y: Math.round((n.position?.y ?? 0) + offset.dy) };
-      // reserve the id for the next copy
-      g = { ...g, nodes: [...g.nodes, { id, type: n.type, params: {} }] };
-      commands.push({ op: 'addNode', node });
-    }
-    for (const e of src.edges) {
-      const f = parseEndpoint(e.from)!;
-      const t = parseEndpoint(e.to)!;
-      commands.push({ op: 'connect', from: `${idMap.get(f.node)}.${f.port}`, to: `${idMap.get(t.node)}.${t.port}` });
-    }
-    const r = apply({ op: 'batch', label, commands }, { label });
-    if (!r.ok) {
-      lastError.value = { code: r.diagnostic.code, message: `${label} failed: ${r.diagnostic.message}`, details: [r.diagnostic] };
-      return null;
-    }
-    const ids = [...idMap.values()];
-    selection.value = ids;
-    return ids;
-  }
-
-  function bbox(nodes: readonly GraphNode[]): { x: number; y: number; w: number; h: number } {
-    const xs = nodes.map((n) => n.position?.x ?? 0);
-    const ys = nodes.map((n) => n.position?.y ?? 0);
-    const x = Math.min(...xs);
-    const y = Math.min(...ys);
-    const size = (n: GraphNode) => nodeSize(n.type, registry);
-    return { x, y, w: Math.max(...nodes.map((n) => (n.position?.x ?? 0) + size(n).width)) - x, h: Math.max(...nodes.map((n) => (n.position?.y ?? 0) + size(n).height)) - y };
-  }
-
-  /**
-   * Paste the clipboard: with `at` (a point of the canvas, e.g. under the pointer) the
-   * copies' top-left corner goes there; without, they are offset from the originals.
-   * Pasting again shifts each new copy a little further.
-   */
-  function paste(at?: { x: number; y: number }): string[] | null {
-    const c = clipboard.value;
-    if (!c || !c.nodes.length) return null;
-    pasteCount++;
-    const label = c.nodes.length === 1 ? `Paste ${c.nodes[0]!.id}` : `Paste ${c.nodes.length} nodes`;
-    if (at) {
-      const b = bbox(c.nodes);
-      const k = 30 * (pasteCount - 1);
-      return insertCopies(c, { dx: at.x - b.x + k, dy: at.y - b.y + k }, label);
-    }
-    return insertCopies(c, { dx: 40 * pasteCount, dy: 40 * pasteCount }, label);
-  }
-
-  /** Copies of nodes (with their inner wires) placed just below the originals. */
-  function duplicate(ids: readonly string[] = selection.value): string[] | null {
-    const c = copyNodes(ids);
-    if (!c) return null;
-    const b = bbox(c.nodes);
-    return insertCopies(c, { dx: 0, dy: b.h + 40 }, c.nodes.length === 1 ? `Duplicate ${c.nodes[0]!.id}` : `Duplicate ${c.nodes.length} nodes`);
-  }
-
   function rename(id: string, label: string | null): boolean {
     const node = nodeById.value.get(id);
     if (!node) return false;
@@ -615,7 +473,6 @@ export const useGraphStore = defineStore('graph', () => {
     lastError,
     focusRequest,
     fitRequest,
-    clipboard,
     // derived
     dirty,
     canUndo,
@@ -640,9 +497,6 @@ export const useGraphStore = defineStore('graph', () => {
     checkConnect,
     addNode,
     removeNodes,
-    copy,
-    paste,
-    duplicate,
     rename,
     setName,
     moveNodes,
@@ -666,8 +520,3 @@ export const useGraphStore = defineStore('graph', () => {
 });
 
 export type GraphStore = ReturnType<typeof useGraphStore>;
-
-/** A coded error for an action that failed in the UI (e.g. reading a dropped file). */
-export function actionError(code: 'USAGE' | 'INVALID_JSON' | 'INTERNAL', message: string): Diagnostic {
-  return mkError(code, message);
-}

@@ -16,7 +16,8 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import { useGraphStore, PRESETS } from './graph';
+import { useGraphStore } from './graph';
+import { findPreset, PRESETS } from './presets';
 import { useTrainingStore } from './training';
 import { useBugHuntStore } from './bughunt';
 import { useOverlayStore } from './overlay';
@@ -176,7 +177,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
     const id = reference.value;
     if (id === 'answers') {
       const key = hunt.key;
-      const preset = PRESETS.find((p) => p.id === hunt.presetId);
+      const preset = hunt.presetId ? findPreset(hunt.presetId) : undefined;
       if (!key || !preset) return { ok: false, message: 'This graph has no answer key.' };
       const parsed = parseGraph(preset.value, graphStore.registry());
       if (!parsed.ok) return { ok: false, message: `The preset ${preset.id} does not parse.` };

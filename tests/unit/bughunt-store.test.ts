@@ -5,7 +5,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import { PRESETS, useGraphStore } from '../../src/stores/graph';
+import { useGraphStore } from '../../src/stores/graph';
+import { PRESETS } from '../../src/stores/presets';
 import { answerKeyPresetIds, useBugHuntStore } from '../../src/stores/bughunt';
 
 async function openBugHunt() {

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { readFileSync } from 'node:fs';
-import { AUTOSAVE_KEY, PRESETS, useGraphStore, type StorageLike } from '../../src/stores/graph';
+import { useGraphStore } from '../../src/stores/graph';
+import { useClipboardStore } from '../../src/stores/clipboard';
+import { PRESETS } from '../../src/stores/presets';
+import { AUTOSAVE_KEY, type StorageLike } from '../../src/stores/persistence';
 import { parseGraph, serializeGraph, type Graph } from '../../src/graph/schema';
 import { registry } from '../../nodes';
 import { partialShapes } from '../../src/compiler/analysis';
@@ -68,8 +71,9 @@ describe('graph store', () => {
     doStep(store.rename('enc', 'my encoder'));
     doStep(store.setName('Edited'));
     store.select(['enc', 'rep']);
-    expect(store.copy()).toBe(true);
-    const pasted = store.paste();
+    const clipboard = useClipboardStore();
+    expect(clipboard.copy()).toBe(true);
+    const pasted = clipboard.paste();
     expect(pasted).toEqual(['enc2', 'rep2']);
     steps.push(store.serialize());
     doStep(store.removeNodes(['kl', 'beta']));
@@ -93,9 +97,10 @@ describe('graph store', () => {
   it('pastes nodes with their inner wires only, under fresh ids, offset, as one step', () => {
     const store = fresh();
     store.loadPreset('standard-vae');
-    store.copy(['enc', 'rep', 'dec']);
+    const clipboard = useClipboardStore();
+    clipboard.copy(['enc', 'rep', 'dec']);
     const before = store.graph;
-    const ids = store.paste()!;
+    const ids = clipboard.paste()!;
     expect(ids).toEqual(['enc2', 'rep2', 'dec2']);
     const g = store.graph;
     expect(g.nodes.length).toBe(before.nodes.length + 3);
@@ -113,12 +118,12 @@ describe('graph store', () => {
     store.undo();
     expect(store.graph.nodes.length).toBe(before.nodes.length);
     // at a point: the copies' top-left corner goes there (shifted 30 more for this second paste), keeping their layout
-    const at = store.paste({ x: 1000, y: 900 })!;
+    const at = clipboard.paste({ x: 1000, y: 900 })!;
     const pos = (id: string) => store.graph.nodes.find((n) => n.id === id)!.position!;
     expect(pos(at[0]!)).toEqual({ x: 1030, y: 930 + (enc.position!.y - 60) });
     expect(pos(at[1]!).x - pos(at[0]!).x).toBe(260);
     // duplicate: just below the originals
-    const dup = store.duplicate(['kl', 'beta'])!;
+    const dup = clipboard.duplicate(['kl', 'beta'])!;
     const kl = before.nodes.find((n) => n.id === 'kl')!;
     expect(pos(dup[0]!).x).toBe(kl.position!.x);
     expect(pos(dup[0]!).y).toBeGreaterThan(kl.position!.y + 100);
