@@ -23,6 +23,7 @@ import { useBugHuntStore } from './bughunt';
 import { useOverlayStore } from './overlay';
 import { parseGraph } from '../graph/schema';
 import { firstDiagnosticText } from '../graph/diagnostics';
+import { LatestRequest } from './latest-request';
 import { applyFixes } from '../graph/answers';
 import type { WorkerEvent } from '../worker/protocol';
 import type { CompareOutcome, InstrumentEventOf, InstrumentRequestType } from '../worker/instruments-protocol';
@@ -85,8 +86,11 @@ export const useInstrumentsStore = defineStore('instruments', () => {
 
   const stats = shallowRef<InstrumentEventOf<'latentStats'> | null>(null);
   const statsError = ref<string | null>(null);
-  let statsInFlight = false;
-  let statsAgain = false;
+  const statsRequest = new LatestRequest<void>(() => {
+    if (!ready.value) return false;
+    training.send({ type: 'latentStats' });
+    return true;
+  });
   /** The posterior-collapse alarm (collapseAlarm in the worker), once the model has trained. */
   const alarm = computed(() => !!stats.value && stats.value.alarm && stats.value.step > 0);
   /** Dimensions, most KL first. */
@@ -97,13 +101,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   });
 
   function refreshStats(): void {
-    if (!ready.value) return;
-    if (statsInFlight) {
-      statsAgain = true;
-      return;
-    }
-    statsInFlight = true;
-    training.send({ type: 'latentStats' });
+    if (ready.value) statsRequest.request();
   }
 
   // ---------------------------------------------------------------- IWAE
@@ -242,8 +240,12 @@ export const useInstrumentsStore = defineStore('instruments', () => {
 
   const codes = shallowRef<InstrumentEventOf<'latentCodes'> | null>(null);
   const codesError = ref<string | null>(null);
-  let codesInFlight = false;
-  let codesAgain = false;
+  const codesRequest = new LatestRequest<void>(() => {
+    if (!ready.value) return false;
+    codesError.value = null;
+    training.send({ type: 'latentCodes', thumbnails: 24 });
+    return true;
+  });
   /** The digit whose q(z|x) is shown: a held-out one or a drawing. */
   const probeSource = shallowRef<ProbeSource>({ kind: 'heldOut', index: 0 });
   const probe = shallowRef<InstrumentEventOf<'latentEncoded'> | null>(null);
@@ -256,22 +258,13 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   const latestDecode = new Map<string, number>();
   /** The latent point under the mouse and its decoding. */
   const hoverZ = shallowRef<Float32Array | null>(null);
-  let hoverInFlight = false;
-  let hoverQueued: Float32Array | null = null;
-  let hoverLast = 0;
-  let hoverTimer: ReturnType<typeof setTimeout> | null = null;
+  /** At most one hover decode in flight, at most one per HOVER_INTERVAL_MS; the newest point wins. */
+  const hoverRequest = new LatestRequest<Float32Array>((z) => decode('hover', z, 1) !== null, { minIntervalMs: HOVER_INTERVAL_MS });
 
   const latentDim = computed(() => codes.value?.latentDim ?? stats.value?.latentDim ?? null);
 
   function refreshCodes(): void {
-    if (!ready.value) return;
-    if (codesInFlight) {
-      codesAgain = true;
-      return;
-    }
-    codesInFlight = true;
-    codesError.value = null;
-    training.send({ type: 'latentCodes', thumbnails: 24 });
+    if (ready.value) codesRequest.request();
   }
 
   function encodeProbe(): void {
@@ -306,28 +299,8 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   /** Decode the point under the mouse: at most one request in flight, the newest point wins. */
   function hover(z: Float32Array | null): void {
     hoverZ.value = z;
-    if (!z) {
-      hoverQueued = null;
-      return;
-    }
-    hoverQueued = z;
-    pumpHover();
-  }
-
-  function pumpHover(): void {
-    if (hoverInFlight || !hoverQueued || hoverTimer) return;
-    const wait = HOVER_INTERVAL_MS - (Date.now() - hoverLast);
-    if (wait > 0) {
-      hoverTimer = setTimeout(() => {
-        hoverTimer = null;
-        pumpHover();
-      }, wait);
-      return;
-    }
-    const z = hoverQueued;
-    hoverQueued = null;
-    hoverLast = Date.now();
-    if (decode('hover', z, 1) !== null) hoverInFlight = true;
+    if (z) hoverRequest.request(z);
+    else hoverRequest.withdraw();
   }
 
   function refreshLatent(): void {
@@ -336,6 +309,13 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   }
 
   // ---------------------------------------------------------------- worker events
+
+  /** A new trainer or a crash: no answer is due any more. */
+  function abandonRequests(): void {
+    statsRequest.abandon();
+    codesRequest.abandon();
+    hoverRequest.abandon();
+  }
 
   function onEvent(ev: WorkerEvent): void {
     switch (ev.type) {
@@ -350,8 +330,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
         iwaeProgress.value = null;
         compareBusy.value = false;
         compareProgress.value = null;
-        statsInFlight = codesInFlight = hoverInFlight = false;
-        statsAgain = codesAgain = false;
+        abandonRequests();
         pendingDecodes.clear();
         if (visible.value) queueMicrotask(() => refreshLatent());
         return;
@@ -369,17 +348,13 @@ export const useInstrumentsStore = defineStore('instruments', () => {
         if (ev.fatal) {
           iwaeBusy.value = false;
           compareBusy.value = false;
-          statsInFlight = codesInFlight = hoverInFlight = false;
+          abandonRequests();
         }
         return;
       case 'latentStats':
-        statsInFlight = false;
         stats.value = ev;
         statsError.value = null;
-        if (statsAgain) {
-          statsAgain = false;
-          refreshStats();
-        }
+        statsRequest.answered();
         return;
       case 'iwaeProgress':
         iwaeProgress.value = { done: ev.done, total: ev.total };
@@ -399,12 +374,8 @@ export const useInstrumentsStore = defineStore('instruments', () => {
         showCompareHighlight();
         return;
       case 'latentCodes':
-        codesInFlight = false;
         codes.value = ev;
-        if (codesAgain) {
-          codesAgain = false;
-          refreshCodes();
-        }
+        codesRequest.answered();
         return;
       case 'latentEncoded':
         if (ev.id === probeId) probe.value = ev;
@@ -412,10 +383,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
       case 'latentDecoded': {
         const sent = pendingDecodes.get(ev.id);
         pendingDecodes.delete(ev.id);
-        if (ev.purpose === 'hover') {
-          hoverInFlight = false;
-          pumpHover();
-        }
+        if (ev.purpose === 'hover') hoverRequest.answered();
         if (!sent || latestDecode.get(ev.purpose) !== ev.id) return;
         decodeError.value = ev.note;
         decoded.value = { ...decoded.value, [ev.purpose]: { id: ev.id, purpose: ev.purpose, step: ev.step, images: ev.images, note: ev.note, z: sent.z, count: sent.count, meta: sent.meta } };
@@ -432,7 +400,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   function onError(request: InstrumentRequestType, id: number | null, message: string): void {
     switch (request) {
       case 'latentStats':
-        statsInFlight = false;
+        statsRequest.abandon();
         statsError.value = message;
         return;
       case 'iwae':
@@ -446,7 +414,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
         compareError.value = message;
         return;
       case 'latentCodes':
-        codesInFlight = false;
+        codesRequest.abandon();
         codesError.value = message;
         return;
       case 'latentEncode':
@@ -455,10 +423,7 @@ export const useInstrumentsStore = defineStore('instruments', () => {
       case 'latentDecode': {
         const sent = id !== null ? pendingDecodes.get(id) : undefined;
         if (id !== null) pendingDecodes.delete(id);
-        if (sent?.purpose === 'hover') {
-          hoverInFlight = false;
-          pumpHover();
-        }
+        if (sent?.purpose === 'hover') hoverRequest.answered();
         decodeError.value = message;
         return;
       }
