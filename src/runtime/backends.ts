@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -32,4 +32,26 @@ export async function useBackend(name: BackendName, opts: BackendOptions = {}): 
 
 export function isBackendName(s: string): s is BackendName {
   return (BACKENDS as readonly string[]).includes(s);
+}
+
+/** How tfjs-backend-wasm runs here: which build it loaded and how many threads XNNPACK uses. */
+export interface WasmRuntime {
+  build: 'threaded-simd' | 'simd' | 'plain';
+  threads: number;
+  /** The page is cross-origin isolated (SharedArrayBuffer): the threaded build can load. */
+  isolated: boolean;
+  /** navigator.hardwareConcurrency (null in Node). tfjs uses about half of them. */
+  cores: number | null;
+}
+
+/** After useBackend('wasm'): the build tfjs picked (its own flags decide) and its thread count. */
+export async function wasmRuntime(): Promise<WasmRuntime> {
+  const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return {
+    build: simd && threads ? 'threaded-simd' : simd ? 'simd' : 'plain',
+    threads: getThreadsCount(),
+    isolated: g.crossOriginIsolated === true,
+    cores: g.navigator?.hardwareConcurrency ?? null,
+  };
 }

@@ -52,6 +52,8 @@ export interface TrainingState {
   /** The worker said WebGL failed: the next `ready` names the backend it fell back to. */
   fellBack: boolean;
   renderer: RendererInfo | null;
+  /** On wasm: the build tfjs loaded and its threads. */
+  wasmRuntime: WorkerEventOf<'ready'>['wasm'] | null;
   step: number;
   epoch: number;
   stepsPerEpoch: number;
@@ -96,6 +98,7 @@ export function initialTrainingState(o: { backend: Backend; chosen: boolean; gra
     activeBackend: null,
     fellBack: false,
     renderer: null,
+    wasmRuntime: null,
     step: 0,
     epoch: 0,
     stepsPerEpoch: 0,
@@ -142,6 +145,7 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
         backendReason: s.chosen ? null : (ev.reason ?? null),
         fellBack: false,
         renderer: ev.renderer,
+        wasmRuntime: ev.wasm ?? null,
         stepsPerEpoch: ev.stepsPerEpoch,
         parameters: ev.parameters,
         nodes: ev.nodes,

@@ -398,6 +398,7 @@ export const useTrainingStore = defineStore('training', () => {
     activeBackend: field('activeBackend'),
     backendReason: field('backendReason'),
     renderer: field('renderer'),
+    wasmRuntime: field('wasmRuntime'),
     seed,
     step: field('step'),
     epoch: field('epoch'),

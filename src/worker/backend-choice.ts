@@ -67,3 +67,21 @@ export function chooseBackend(webgl: RendererInfo | null): BackendChoice {
   }
   return { backend: 'webgl', reason: `Started on WebGL: it runs on the GPU (${shortName(webgl)}).` };
 }
+
+/** What the wasm backend runs on, as the app shows it (a few words, and a sentence for the tooltip). */
+export function threadsNote(w: { build: 'threaded-simd' | 'simd' | 'plain'; threads: number; isolated: boolean; cores: number | null }): { text: string; title: string } {
+  const n = `${w.threads} thread${w.threads === 1 ? '' : 's'}`;
+  if (w.build !== 'threaded-simd') {
+    return {
+      text: `${n} (not isolated)`,
+      title: w.isolated
+        ? `wasm runs its ${w.build} build on one thread: this browser lacks WebAssembly threads.`
+        : 'wasm runs on one thread: the page is not cross-origin isolated (it needs COOP same-origin and COEP require-corp), so the threaded build cannot load.',
+    };
+  }
+  const cores = w.cores ? ` of ${w.cores} cores` : '';
+  return {
+    text: n,
+    title: `wasm runs its threaded SIMD build on ${n}${cores} (tfjs uses about half of the cores${w.cores !== null && w.cores <= 3 ? ', so one thread here' : ''}).`,
+  };
+}

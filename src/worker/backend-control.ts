@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../compiler/compile';
 import { createTrainer, disposeCaptured, type Trainer } from '../runtime/trainer';
-import { useBackend } from '../runtime/backends';
+import { useBackend, wasmRuntime, type WasmRuntime } from '../runtime/backends';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { WorkerError } from './errors';
 import { portStats } from './port-stats';
@@ -30,6 +30,7 @@ export interface BackendHooks {
 export class BackendControl {
   private active: Backend = 'webgl';
   private rendererInfo: RendererInfo | null = null;
+  private wasmInfo: WasmRuntime | undefined;
   private stepMs: number[] = [];
   private advised = false;
   private watchedCanvas: unknown = null;
@@ -46,6 +47,11 @@ export class BackendControl {
     return this.rendererInfo;
   }
 
+  /** On wasm: the build tfjs loaded (threaded where the page is isolated) and its threads. */
+  get wasm(): WasmRuntime | undefined {
+    return this.wasmInfo;
+  }
+
   /** Switches tfjs to `name`; WebGL that cannot start falls back to wasm (and says so). */
   async use(name: Backend): Promise<void> {
     try {
@@ -58,6 +64,7 @@ export class BackendControl {
       this.hooks.fellBack(`WebGL is not available here (${(err as Error).message}); training on wasm instead.`);
     }
     this.rendererInfo = this.active === 'webgl' ? this.readRenderer() : null;
+    this.wasmInfo = this.active === 'wasm' ? await wasmRuntime() : undefined;
     this.stepMs = [];
     this.advised = false;
   }

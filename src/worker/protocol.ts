@@ -145,6 +145,10 @@ export const WorkerEvent = z.discriminatedUnion('type', [
     type: z.literal('ready'),
     backend: Backend,
     renderer: RendererInfo.nullable(),
+    /** On wasm: the build tfjs loaded and its threads (src/runtime/backends.ts wasmRuntime). */
+    wasm: z
+      .object({ build: z.enum(['threaded-simd', 'simd', 'plain']), threads: z.number().int(), isolated: z.boolean(), cores: z.number().int().nullable() })
+      .optional(),
     /** Why the worker chose this backend (init with 'auto'); absent when the person chose it. */
     reason: z.string().optional(),
     seed: z.number(),

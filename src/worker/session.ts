@@ -295,6 +295,7 @@ export class TrainingSession {
       backend: this.backends.current,
       renderer: this.backends.renderer,
       ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.backends.wasm ? { wasm: this.backends.wasm } : {}),
       seed: this.seed,
       step: 0,
       stepsPerEpoch: trainer.stepsPerEpoch,

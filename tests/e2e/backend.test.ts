@@ -69,4 +69,29 @@ describeWithTool('chromium', 'the backend the app picks by itself', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+  it('the built app is served cross-origin isolated, and its wasm backend loads the threaded build in bounded time (the old hang)', async () => {
+    const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
+    const res = await page.request.get(page.url());
+    expect(res.headers()['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers()['cross-origin-embedder-policy']).toBe('require-corp');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.getByTestId('backend-select').selectOption('wasm');
+    // A pthread that cannot run tfjs's factory text never reports back, and wasm never gets ready.
+    const t0 = Date.now();
+    await expect.poll(() => panel(page), { timeout: 30_000 }).toBe('wasm/ready');
+    const threads = page.getByTestId('wasm-threads');
+    expect(await threads.getAttribute('data-build')).toBe('threaded-simd');
+    const n = Number(await threads.getAttribute('data-threads'));
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    console.log(`[e2e backend] isolated: threaded SIMD wasm ready ${Date.now() - t0} ms after the pick, ${n} thread(s) on ${cores} cores`);
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThanOrEqual(Math.max(1, cores));
+    expect(await threads.getAttribute('title')).toMatch(/threaded SIMD build/);
+    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('train-step').click();
+    await expect.poll(() => text(page, 'metric-step'), { timeout: 30_000 }).toBe('1');
+    expect(Number.isFinite(Number(await text(page, 'metric-loss')))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -57,6 +57,13 @@ describe('the training reducer', () => {
     expect(run(start(), ready({ reason: 'ignored' })).backendReason).toBeNull();
   });
 
+  it('on wasm the ready event carries the build and its threads; another backend clears them', () => {
+    const wasm = { build: 'threaded-simd' as const, threads: 2, isolated: true, cores: 4 };
+    const s = run(start(), ready({ backend: 'wasm', wasm }));
+    expect(s.wasmRuntime).toEqual(wasm);
+    expect(run(s, ready({ backend: 'webgl' })).wasmRuntime).toBeNull();
+  });
+
   it('a step while idle shows at once; while running it waits (the series keeps it) until stats or a state event', () => {
     const idle = run(start(), ready(), stepped(1, 480));
     expect(idle).toMatchObject({ step: 1, pendingStep: null });
