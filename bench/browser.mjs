@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Browser benchmark (not a test): `npm run bench:browser [-- --steps N --backends webgl,wasm]`.
+ * Browser benchmark (not a test): `npm run bench:browser [-- --steps N --backends wasm,wasm-1t,webgl]`.
  *
- * Builds the app, serves it with `vite preview` on 127.0.0.1, drives Debian's Chromium
- * (playwright-core) and, for each backend:
+ * Builds the app, serves it with `vite preview` on 127.0.0.1 (cross-origin isolated: the
+ * threaded SIMD wasm build) and from a second, plain server without COOP/COEP (row `wasm-1t`:
+ * the single-threaded fallback), drives Debian's Chromium (playwright-core) and, for each row:
  *   - long tasks: every main-thread task over 50 ms while training runs (PerformanceObserver 'longtask');
  *   - time from pressing Run to the first finished step (measured inside the page);
  *   - tf.memory().numTensors in the worker, sampled while running (flat = no leak);
@@ -14,7 +15,12 @@
  * would stretch first on a starved machine); `--profile S` builds unminified and writes a CPU
  * profile of the first S seconds of Run (test-results/bench-browser-<backend>.cpuprofile) with
  * its top functions in the results.
- * Writes bench/browser-results.json and prints a summary.
+ * Beside them, a PyTorch CPU row on the same machine: bench/pytorch_vae.py trains the same
+ * VAE the same way under /usr/bin/python3 (python3-torch), once before the browser rows and
+ * once after (the machine may be shared: the ratio uses their mean). `--torch-blas DIR` puts
+ * an OpenBLAS on its LD_LIBRARY_PATH (Debian's reference BLAS is many times slower);
+ * `--torch-steps N` (default 300); `--no-torch` skips it.
+ * Writes bench/browser-results.json and prints a summary with each row's ratio to PyTorch.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,7 +39,11 @@ function arg(name, fallback) {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 const STEPS = Number(arg('steps', '1000'));
-const BACKENDS = arg('backends', 'webgl,wasm').split(',');
+const BACKENDS = arg('backends', 'wasm,wasm-1t,webgl').split(',');
+const TORCH_STEPS = Number(arg('torch-steps', '300'));
+const TORCH_BLAS = arg('torch-blas', null);
+const NO_TORCH = process.argv.includes('--no-torch');
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const OUT = resolve(root, arg('out', 'bench/browser-results.json'));
 const STEP_TIMEOUT_MS = Number(arg('timeout-min', '20')) * 60_000;
 /** Another Chromium (e.g. a headless shell on a GPU machine) and extra flags for it. */
@@ -55,13 +65,13 @@ function env() {
 
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
 
-/** A static server for --dist (what `vite preview` does, without Vite). */
-function serveStatic(dir, port) {
+/** A static server for --dist (what `vite preview` does, without Vite), and the plain (not isolated) server. */
+function serveStatic(dir, port, isolated) {
   const server = createHttpServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(dir, 'index.html');
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATION : {}) });
     res.end(readFileSync(file));
   });
   return new Promise((res) => server.listen(port, '127.0.0.1', () => res(server)));
@@ -194,7 +204,20 @@ function summariseProfile(profile, backend) {
   return { wallMs: round(wall), bySelf: top(self), byTotal: top(total) };
 }
 
-async function benchBackend(browser, url, backend) {
+/** The PyTorch CPU anchor: bench/pytorch_vae.py under /usr/bin/python3 (python3-torch). */
+function torchRow() {
+  const env = { ...process.env };
+  if (TORCH_BLAS) env.LD_LIBRARY_PATH = [resolve(TORCH_BLAS), env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'pytorch_vae.py'), '--steps', String(TORCH_STEPS)], { cwd: root, env, encoding: 'utf8', timeout: 30 * 60_000 });
+  if (r.status !== 0) {
+    console.log(`[bench:browser] PyTorch row failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return null;
+  }
+  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), loadAverage: loadavg().map((x) => round(x, 2)) };
+}
+
+async function benchBackend(browser, url, row) {
+  const backend = row === 'wasm-1t' ? 'wasm' : row;
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
@@ -217,6 +240,10 @@ async function benchBackend(browser, url, backend) {
   );
   const readyMs = Date.now() - tReady;
   const renderer = await page.evaluate(() => document.querySelector('[data-testid=renderer]')?.getAttribute('title') ?? null);
+  const wasm = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=wasm-threads]');
+    return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, ...(el ? { build: el.dataset.build, threads: Number(el.dataset.threads), note: el.getAttribute('title') } : {}) };
+  });
 
   // Main-thread busy time (Chromium's own counters) from Run to Pause, and optionally a CPU profile.
   const cdp = await context.newCDPSession(page);
@@ -269,7 +296,7 @@ async function benchBackend(browser, url, backend) {
   const finalStep = Number(await page.getByTestId('metric-step').textContent());
   const finalTensors = Number(await page.getByTestId('metric-tensors').textContent());
   const advice = (await page.getByTestId('backend-advice').count()) ? ((await page.getByTestId('backend-advice').textContent()) ?? '').trim().replace(/\s+/g, ' ') : null;
-  const shot = join(root, 'test-results', `bench-browser-${backend}.png`);
+  const shot = join(root, 'test-results', `bench-browser-${row}.png`);
   await page.screenshot({ path: shot });
 
   // Per-step ms from the app's own CSV export.
@@ -284,8 +311,10 @@ async function benchBackend(browser, url, backend) {
   const tensorsWhileRunning = samples.filter((s) => s.step >= 2).map((s) => s.numTensors);
   await context.close();
   return {
+    row,
     backend,
     renderer,
+    page: wasm,
     steps: finalStep,
     readyAfterSelectMs: readyMs,
     runToFirstStepMs: bench.firstStepAt !== null ? round(bench.firstStepAt - bench.runClickAt) : null,
@@ -318,10 +347,13 @@ async function benchBackend(browser, url, backend) {
 async function main() {
   mkdirSync(join(root, 'test-results'), { recursive: true });
   const port = await freePort();
+  const plainPort = await freePort();
   let stopServer;
   let outDir = null;
+  let plain = null;
   if (DIST) {
-    const srv = await serveStatic(resolve(DIST), port);
+    const srv = await serveStatic(resolve(DIST), port, true);
+    plain = await serveStatic(resolve(DIST), plainPort, false);
     stopServer = () => srv.close();
   } else {
     outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
@@ -332,8 +364,15 @@ async function main() {
     const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });
     stopServer = () => server.kill('SIGTERM');
     await waitHttp(`http://127.0.0.1:${port}/`, server, 30_000);
+    plain = await serveStatic(outDir, plainPort, false);
   }
   const url = `http://127.0.0.1:${port}/`;
+  const plainUrl = `http://127.0.0.1:${plainPort}/`;
+  const torch = [];
+  if (!NO_TORCH) {
+    console.log(`[bench:browser] PyTorch CPU row (before): ${TORCH_STEPS} steps …`);
+    torch.push(torchRow());
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...CHROMIUM_ARGS],
@@ -341,12 +380,12 @@ async function main() {
   const results = [];
   const chromiumVersion = browser.version();
   try {
-    for (const backend of BACKENDS) {
-      console.log(`[bench:browser] ${backend}: ${STEPS} steps …`);
-      const r = await benchBackend(browser, url, backend);
+    for (const row of BACKENDS) {
+      console.log(`[bench:browser] ${row}: ${STEPS} steps …`);
+      const r = await benchBackend(browser, row === 'wasm-1t' ? plainUrl : url, row);
       results.push(r);
       console.log(
-        `[bench:browser] ${backend}: ${r.steps} steps, ${r.msPerStepMedian} ms/step (median), Run → first step ${r.runToFirstStepMs} ms, ` +
+        `[bench:browser] ${row}${r.page.build ? ` (${r.page.build}, ${r.page.threads} thread(s), isolated ${r.page.isolated})` : ''}: ${r.steps} steps, ${r.msPerStepMedian} ms/step (median), Run → first step ${r.runToFirstStepMs} ms, ` +
           `${r.longTasksWhileRunning} long tasks (longest ${r.longestTaskMs} ms), numTensors ${r.numTensors.min}…${r.numTensors.max}, ` +
           `main thread busy ${r.mainThreadWhileRunning.taskPct}% (script ${r.mainThreadWhileRunning.scriptPct}%), ` +
           `slowest worker event on the main thread ${Math.max(0, ...Object.values(r.workerEventsOnMainThread).map((e) => e.maxMs))} ms`,
@@ -355,8 +394,16 @@ async function main() {
   } finally {
     await browser.close();
     stopServer();
+    plain?.close();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   }
+  if (!NO_TORCH) {
+    console.log(`[bench:browser] PyTorch CPU row (after): ${TORCH_STEPS} steps …`);
+    torch.push(torchRow());
+  }
+  const torchMs = torch.filter(Boolean).map((t) => t.msPerStepMedian);
+  const torchMean = torchMs.length ? torchMs.reduce((a, b) => a + b, 0) / torchMs.length : null;
+  for (const r of results) r.ratioToPytorch = torchMean && r.msPerStepMedian ? round(r.msPerStepMedian / torchMean, 2) : null;
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null;
   const dirty = !!spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
   const commit = head && dirty ? `${head}+uncommitted changes` : head;
@@ -368,9 +415,17 @@ async function main() {
     graph: 'presets/standard-vae.json (batch 128, 784-400-20-400-784)',
     stepsRequested: STEPS,
     criteria: { longTasksWhileRunning: 0, runToFirstStepMs: '< 3000', numTensors: 'flat (min == max)' },
+    pytorch: torch.length ? { runs: torch, msPerStepMean: round(torchMean, 2) } : null,
     results,
   };
   writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log('\n| row | ms/step (median) | × PyTorch CPU | Run → first step | long tasks | numTensors |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of results) {
+    const what = r.page.build ? `${r.row} (${r.page.build}, ${r.page.threads} thread${r.page.threads === 1 ? '' : 's'})` : r.row;
+    console.log(`| ${what} | ${r.msPerStepMedian} | ${r.ratioToPytorch ?? '–'} | ${r.runToFirstStepMs} ms | ${r.longTasksWhileRunning} | ${r.numTensors.min}…${r.numTensors.max} |`);
+  }
+  if (torchMean) console.log(`| PyTorch ${torch[0]?.torch ?? ''} CPU (${torch.filter(Boolean).map((t) => t.msPerStepMedian).join(' / ')} before / after; BLAS ${torch[0]?.blas?.replace(/^.*\//, '') ?? '?'}) | ${round(torchMean, 2)} | 1 | | | |`);
   console.log(`[bench:browser] wrote ${OUT.replace(`${root}/`, '')}`);
 }
 
