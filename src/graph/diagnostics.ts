@@ -31,6 +31,9 @@ export const ERROR_CODES = [
   'LOSS_JUMP',
   'DUPLICATE_EDGE',
   'INTERNAL',
+  'EXPORT_UNSUPPORTED',
+  'WEIGHTS_MISMATCH',
+  'WEIGHTS_FORMAT',
 ] as const;
 
 export const LINT_CODES = [

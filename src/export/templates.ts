@@ -1,0 +1,311 @@
+/**
+ * One small PyTorch template per node type (DESIGN.md §9). A template writes the node's block
+ * of GraphModel.forward (and, for a node with weights, its submodule), computing exactly what
+ * the node's tfjs forward computes (nodes/<type>.ts), in the same order of operations.
+ * A type without a template is refused by the export (EXPORT_UNSUPPORTED), never guessed.
+ * Pure: no tfjs.
+ */
+import type { PlanNode } from '../compiler/compile';
+import type { Shape } from '../graph/ports';
+
+export interface EmitContext {
+  node: PlanNode;
+  /** The Python variable holding one of this node's outputs. */
+  out(port: string): string;
+  /** The Python variable wired into an input port (the first wire). */
+  input(port: string): string;
+  /** Every wire into a multi input, in edge order. */
+  inputs(port: string): string[];
+  /** The node's submodule, e.g. `self.enc`. */
+  self: string;
+}
+
+export interface NodeTemplate {
+  /** Helper classes of model.py this template uses (emitted once each). */
+  classes?: readonly HelperClass[];
+  /** The submodule's constructor, for a node with weights. */
+  module?(ctx: EmitContext): string;
+  /** One line saying what the node computes (after its id and type). */
+  summary(ctx: EmitContext): string;
+  /** The node's lines of forward (unindented). */
+  forward(ctx: EmitContext): string[];
+  /** Which batch metric an output feeds: the trainer's reconstruction, KL and β-weighted KL terms. */
+  metric?: { kind: 'recon' | 'kl' | 'klWeighted'; port: string };
+}
+
+export type HelperClass = 'Dense' | 'MLPEncoder' | 'MLPDecoder' | 'bernoulli_nll';
+
+/** A JSON-like value as a Python literal. */
+export function py(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`py: ${v} is not finite`);
+    return String(v);
+  }
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`)
+    .join(', ')}}`;
+}
+
+/** The batch axis of a symbolic shape counted from the right (e.g. -2 for [K,B,d]), or null when it has none. */
+export function batchAxis(shape: Shape | undefined): number | null {
+  if (!shape) return null;
+  const i = shape.indexOf('B');
+  return i < 0 ? null : i - shape.length;
+}
+
+const lastDim = (s: Shape | undefined): number => {
+  const d = s?.[s.length - 1];
+  if (typeof d !== 'number') throw new RangeError('the last axis has no fixed size');
+  return d;
+};
+
+type P = Record<string, unknown>;
+const params = (ctx: EmitContext) => ctx.node.params as P;
+
+const binary = (symbol: string, op: string): NodeTemplate => ({
+  summary: () => `y = ${symbol}, element-wise, broadcasting as NumPy`,
+  forward: (c) => [`${c.out('y')} = ${c.input('a')} ${op} ${c.input('b')}`],
+});
+
+export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
+  'data.mnist': {
+    summary: (c) => {
+      const p = params(c);
+      const how = p.binarize === 'threshold' ? ', binarized x > 0.5' : p.binarize === 'sample' ? ', binarized x ~ Bernoulli(pixel) anew each batch' : '';
+      return `a batch of MNIST digits [B,784], pixels in [0,1]${how}, times ${String(p.scale)}; batch ${String(p.batchSize)}, ${String(p.heldOut)} held out`;
+    },
+    forward: (c) => {
+      const p = params(c);
+      return [`${c.out('x')} = feed.images(${py(c.node.id)}, binarize=${py(p.binarize)}, scale=${py(p.scale)})`, `${c.out('label')} = feed.labels()`];
+    },
+  },
+
+  'vae.encoder': {
+    classes: ['MLPEncoder'],
+    module: (c) => {
+      const p = params(c);
+      return `MLPEncoder(${py([lastDim(c.node.inShapes.x), ...(p.hidden as number[])])}, latent_dim=${py(p.latentDim)}, activation=${py(p.activation)})`;
+    },
+    summary: (c) => {
+      const p = params(c);
+      const widths = [lastDim(c.node.inShapes.x), ...(p.hidden as number[])].join(' → ');
+      return `q(z|x) = N(μ, diag σ²): an MLP ${widths} (${String(p.activation)}), then two linear heads μ and log σ² of ${String(p.latentDim)}`;
+    },
+    forward: (c) => [`${c.out('mu')}, ${c.out('logvar')} = ${c.self}(${c.input('x')})`],
+  },
+
+  'vae.reparameterize': {
+    summary: (c) => {
+      const k = params(c).samples as number;
+      return `z = μ + ε ⊙ σ, σ = exp(½ log σ²), ε ~ N(0, I)${k > 1 ? `; K = ${k} samples per example in training (z is [K,B,d]), one in eval` : ''}`;
+    },
+    forward: (c) => {
+      const k = params(c).samples as number;
+      const mu = c.input('mu');
+      const logvar = c.input('logvar');
+      const eps = c.out('eps');
+      const axis = py(batchAxis(c.node.outShapes.z));
+      const lines = [`${eps}_shape = tuple(torch.broadcast_shapes(${mu}.shape, ${logvar}.shape))`];
+      if (k > 1) lines.push(`if mode == "train":`, `    ${eps}_shape = (${k},) + ${eps}_shape`);
+      lines.push(`${eps} = noise.normal(${py(c.node.id)}, ${eps}_shape, batch_axis=${axis})`, `${c.out('z')} = ${mu} + ${eps} * torch.exp(${logvar} * 0.5)`);
+      return lines;
+    },
+  },
+
+  'vae.decoder': {
+    classes: ['MLPDecoder'],
+    module: (c) => {
+      const p = params(c);
+      return `MLPDecoder(${py([lastDim(c.node.inShapes.z), ...(p.hidden as number[])])}, out_units=${py(lastDim(c.node.outShapes.xHat))}, activation=${py(p.activation)}, output_activation=${py(p.outputActivation)})`;
+    },
+    summary: (c) => {
+      const p = params(c);
+      const widths = [lastDim(c.node.inShapes.z), ...(p.hidden as number[]), lastDim(c.node.outShapes.xHat)].join(' → ');
+      return `p(x|z): an MLP ${widths} (${String(p.activation)}; output ${String(p.outputActivation)}), mapped over the last axis`;
+    },
+    forward: (c) => [`${c.out('xHat')} = ${c.self}(${c.input('z')})`],
+  },
+
+  'loss.kl': {
+    metric: { kind: 'kl', port: 'kl' },
+    summary: (c) => `KL(q(z|x) ‖ N(0, I)) per example, −½ Σ_j (1 + log σ² − μ² − σ²), ${String(params(c).reduction)} over latent dims (eval: the sum)`,
+    forward: (c) => {
+      const mu = c.input('mu');
+      const lv = c.input('logvar');
+      const per = `${c.out('kl')}_per_dim`;
+      const reduce = params(c).reduction === 'sum' ? `${per}.sum(-1)` : `${per}.sum(-1) if mode == "eval" else ${per}.mean(-1)`;
+      return [`${per} = -0.5 * ((1 + ${lv}) - ${mu} ** 2 - torch.exp(${lv}))`, `${c.out('kl')} = ${reduce}`];
+    },
+  },
+
+  'loss.reconstruction': {
+    classes: ['bernoulli_nll'],
+    metric: { kind: 'recon', port: 'nll' },
+    summary: (c) => {
+      const p = params(c);
+      const what = p.likelihood === 'bernoulli' ? 'Bernoulli −Σ[x log p + (1−x) log(1−p)] (logs clamped at −100)' : 'Gaussian ½‖x − μ‖²';
+      return `−log p(x|z) per example: ${what}, ${String(p.reduction)} over features (eval: the sum), averaged over K samples`;
+    },
+    forward: (c) => {
+      const p = params(c);
+      const xHat = c.input('xHat');
+      const x = c.input('x');
+      const nll = c.out('nll');
+      const elem = p.likelihood === 'bernoulli' ? `bernoulli_nll(${xHat}, ${nll}_x)` : `0.5 * (${nll}_x - ${xHat}) ** 2`;
+      const reduce = p.reduction === 'sum' ? `${nll}_elem.sum(-1)` : `${nll}_elem.sum(-1) if mode == "eval" else ${nll}_elem.mean(-1)`;
+      return [
+        `${nll}_x = ${x}.expand_as(${xHat}) if ${xHat}.dim() > ${x}.dim() else ${x}`,
+        `${nll}_elem = ${elem}`,
+        `${nll} = ${reduce}`,
+        `if ${nll}.dim() == 2:  # K samples: the mean over them`,
+        `    ${nll} = ${nll}.mean(0)`,
+      ];
+    },
+  },
+
+  'loss.beta': {
+    metric: { kind: 'klWeighted', port: 'kl' },
+    summary: (c) => {
+      const p = params(c);
+      const warm = (p.warmupSteps as number) > 0 ? `, warm-up β_t = β·min(1, t/${String(p.warmupSteps)})` : '';
+      const free = (p.freeBits as number) > 0 ? `, free bits: max(${String(p.freeBits)}, KL)` : '';
+      return `β_t · KL with β = ${String(p.beta)}${warm}${free}; eval: the plain KL`;
+    },
+    forward: (c) => {
+      const p = params(c);
+      const kl = c.input('kl');
+      const floored = (p.freeBits as number) > 0 ? `torch.clamp(${kl}, min=${py(p.freeBits)})` : kl;
+      const beta = (p.warmupSteps as number) > 0 ? `(${py(p.beta)} * min(1, step / ${py(p.warmupSteps)}))` : py(p.beta);
+      return [`${c.out('kl')} = ${kl} if mode == "eval" else ${floored} * ${beta}`];
+    },
+  },
+
+  'train.optimizer': {
+    summary: (c) => `minimises the batch mean of the summed per-example losses with ${String(params(c).algorithm)}, learning rate ${String(params(c).learningRate)} (train.py)`,
+    forward: (c) => [`${c.out('total')} = ${c.inputs('loss').join(' + ')}`],
+  },
+
+  'layer.dense': {
+    classes: ['Dense'],
+    module: (c) => `Dense(${py(lastDim(c.node.inShapes.x))}, ${py(params(c).units)}, activation=${py(params(c).activation)})`,
+    summary: (c) => `y = ${String(params(c).activation)}(x·W + b) on the last axis, ${lastDim(c.node.inShapes.x)} → ${String(params(c).units)}`,
+    forward: (c) => [`${c.out('y')} = ${c.self}(${c.input('x')})`],
+  },
+
+  'op.split': {
+    summary: () => 'the last axis in two halves: a the first, b the second',
+    forward: (c) => [`${c.out('a')}, ${c.out('b')} = torch.chunk(${c.input('x')}, 2, dim=-1)`],
+  },
+
+  'op.scale': {
+    summary: (c) => `y = ${String(params(c).factor)} · x`,
+    forward: (c) => [`${c.out('y')} = ${c.input('x')} * ${py(params(c).factor)}`],
+  },
+
+  'op.exp': {
+    summary: () => 'y = exp(x), element-wise',
+    forward: (c) => [`${c.out('y')} = torch.exp(${c.input('x')})`],
+  },
+
+  'op.add': binary('a + b', '+'),
+  'op.mul': binary('a ⊙ b', '*'),
+
+  'op.noise': {
+    summary: (c) => {
+      const p = params(c);
+      return `ε ~ N(0, ${String(p.std)}² I) shaped like its input, ${p.share === 'batch' ? 'one draw shared by the whole batch' : 'drawn per example'}`;
+    },
+    forward: (c) => {
+      const p = params(c);
+      const like = c.input('like');
+      const eps = c.out('eps');
+      const scaled = p.std === 1 ? [] : [`${eps} = ${eps} * ${py(p.std)}`];
+      if (p.share !== 'batch') return [`${eps} = noise.normal(${py(c.node.id)}, tuple(${like}.shape), batch_axis=${py(batchAxis(c.node.inShapes.like))})`, ...scaled];
+      // One draw per position outside the batch axis, found from the right (in eval a [K,B,d] input is [B,d]).
+      const sym = c.node.inShapes.like;
+      const fromRight = sym && sym.includes('B') ? sym.length - sym.indexOf('B') : null;
+      const axis = fromRight === null ? '0' : `max(0, ${like}.dim() - ${fromRight})`;
+      return [
+        `${eps}_shape = list(${like}.shape)`,
+        `${eps}_shape[${axis}] = 1`,
+        `${eps} = noise.normal(${py(c.node.id)}, tuple(${eps}_shape), batch_axis=None).expand_as(${like})`,
+        ...scaled,
+      ];
+    },
+  },
+};
+
+/** model.py's helper classes, in the order they are emitted. */
+export const HELPERS: Readonly<Record<HelperClass, string>> = {
+  Dense: `class Dense(nn.Module):
+    """layer.dense: y = activation(x·W + b) on the last axis (VAE Lab's kernel is W, [in, out])."""
+
+    def __init__(self, fan_in, units, activation):
+        super().__init__()
+        self.dense = nn.Linear(fan_in, units)
+        self.activation = activation
+
+    def forward(self, x):
+        return ACTIVATIONS[self.activation](self.dense(x))`,
+  MLPEncoder: `class MLPEncoder(nn.Module):
+    """vae.encoder (mlp): hidden0, hidden1, … then two heads, mu and logvar."""
+
+    def __init__(self, widths, latent_dim, activation):
+        super().__init__()
+        self.depth = len(widths) - 1
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        self.mu = nn.Linear(widths[-1], latent_dim)
+        self.logvar = nn.Linear(widths[-1], latent_dim)
+        self.activation = activation
+
+    def forward(self, x):
+        h = x
+        for i in range(self.depth):
+            h = ACTIVATIONS[self.activation](getattr(self, f"hidden{i}")(h))
+        return self.mu(h), self.logvar(h)`,
+  MLPDecoder: `class MLPDecoder(nn.Module):
+    """vae.decoder (mlp): hidden0, hidden1, … then out (the mean of p(x|z))."""
+
+    def __init__(self, widths, out_units, activation, output_activation):
+        super().__init__()
+        self.depth = len(widths) - 1
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        self.out = nn.Linear(widths[-1], out_units)
+        self.activation = activation
+        self.output_activation = output_activation
+
+    def forward(self, z):
+        h = z
+        for i in range(self.depth):
+            h = ACTIVATIONS[self.activation](getattr(self, f"hidden{i}")(h))
+        return ACTIVATIONS[self.output_activation](self.out(h))`,
+  bernoulli_nll: `class BernoulliNLL(torch.autograd.Function):
+    """−[x log p + (1−x) log(1−p)] element-wise, each log clamped at −100, as
+    F.binary_cross_entropy computes it (and its gradient (p − x) / max(p(1 − p), 1e-12)),
+    but NaN for p outside [0, 1] instead of an exception, as in VAE Lab."""
+
+    @staticmethod
+    def forward(ctx, p, x):
+        log_p = torch.clamp(torch.log(p), min=-100)
+        log_1mp = torch.clamp(torch.log(1 - p), min=-100)
+        ctx.save_for_backward(p, x, log_p, log_1mp)
+        return -(x * log_p + (1 - x) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, x, log_p, log_1mp = ctx.saved_tensors
+        dp = grad * ((p - x) / torch.clamp(p * (1 - p), min=1e-12))
+        dx = grad * (log_1mp - log_p)
+        return dp, dx
+
+
+def bernoulli_nll(p, x):
+    return BernoulliNLL.apply(p, x)`,
+};
