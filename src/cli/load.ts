@@ -38,3 +38,16 @@ export async function loadGraph(path: string, opts: { seed?: number } = {}): Pro
   if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics, warnings: compiled.warnings };
   return { ok: true, graph, plan: compiled.plan, warnings: compiled.warnings };
 }
+
+/** loadGraph, printing its warnings and (on failure) its diagnostics: the plan, or null after an error. */
+export async function loadGraphReporting(
+  path: string,
+  out: { diagnostic(d: Diagnostic): void },
+  opts: { seed?: number } = {},
+): Promise<Extract<LoadResult, { ok: true }> | null> {
+  const loaded = await loadGraph(path, opts);
+  for (const w of loaded.warnings) out.diagnostic(w);
+  if (loaded.ok) return loaded;
+  for (const d of loaded.diagnostics) out.diagnostic(d);
+  return null;
+}

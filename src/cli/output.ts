@@ -34,6 +34,8 @@ export type CliEvent =
       msPerStep: number;
       numTensors: { afterFirstStep: number; end: number };
     }
+  | { event: 'done'; steps: number; heldOutLoss: number }
+  | { event: 'exported'; to: 'pytorch'; dir: string; files: string[] }
   | ErrorEvent;
 
 export interface ErrorEvent {

@@ -8,6 +8,8 @@ import type { Output } from './output';
 import { checkCommand } from './check';
 import { trainCommand } from './train';
 import { benchCommand } from './bench';
+import { exportCommand } from './export';
+import { evalCommand } from './eval';
 
 // tfjs's console warnings (the "running TensorFlow.js in Node.js" banner, deprecations) are
 // noise for a command line; they go to stderr anyway, and PROD silences them there too.
@@ -21,6 +23,10 @@ export async function runCommand(args: ParsedArgs, out: Output): Promise<number>
       return trainCommand(args, out);
     case 'bench':
       return benchCommand(args, out);
+    case 'eval':
+      return evalCommand(args, out);
+    case 'export':
+      return exportCommand(args, out);
     default:
       throw new Error(`no handler for command ${args.command}`);
   }

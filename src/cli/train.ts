@@ -8,10 +8,17 @@ import { useBackend, type BackendName } from '../runtime/backends';
 import { loadMnistNode } from '../runtime/data/mnist-node';
 import { Trainer, type EvalMetrics, type StepMetrics } from '../runtime/trainer';
 import type { ParsedArgs } from './args';
-import { loadGraph } from './load';
+import { loadGraphReporting } from './load';
+import { serializeGraph } from '../graph/schema';
+import { registry } from '../../nodes';
 import { bar, formatDuration, nonFinitePath, type Output } from './output';
 import { prepareOutDir, saveModel } from './save';
 import { iwaeEvalFields } from './iwae-eval';
+import { readWeightsArg } from './export';
+import { loadModelWeights } from '../runtime/weights';
+import { Recorder } from '../runtime/record';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export function medianOf(xs: readonly number[]): number {
   if (!xs.length) return NaN;
@@ -34,26 +41,45 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
   const logEvery = (f['log-every'] as number | undefined) ?? 10;
   const outDir = f.out as string | undefined;
   const iwaeK = f.iwae as number | undefined;
+  const recordDir = f.record as string | undefined;
+  const weightsPath = f.weights as string | undefined;
 
-  const loaded = await loadGraph(file, { seed });
-  for (const w of loaded.warnings) out.diagnostic(w);
-  if (!loaded.ok) {
-    for (const d of loaded.diagnostics) out.diagnostic(d);
-    return 1;
-  }
+  const loaded = await loadGraphReporting(file, out, { seed });
+  if (!loaded) return 1;
   const { plan, graph } = loaded;
-  if (outDir !== undefined) {
-    const prepared = await prepareOutDir(outDir);
+  for (const [dir, flag] of [
+    [outDir, '--out'],
+    [recordDir, '--record'],
+  ] as const) {
+    if (dir === undefined) continue;
+    const prepared = await prepareOutDir(dir, flag);
     if (prepared) {
       out.diagnostic(prepared);
       return 1;
     }
+  }
+  const weightsBytes = weightsPath === undefined ? undefined : await readWeightsArg(weightsPath);
+  if (weightsBytes && !weightsBytes.ok) {
+    out.diagnostic(weightsBytes.diagnostic);
+    return 1;
   }
 
   await useBackend(backend);
   const mnist = await loadMnistNode();
   const trainer = new Trainer(plan, { mnist, seed });
   try {
+    if (weightsBytes) {
+      const loadedWeights = loadModelWeights(trainer.model, weightsBytes.bytes, `The weights file ${weightsPath!}`);
+      if (!loadedWeights.ok) {
+        out.diagnostic(loadedWeights.diagnostic);
+        return 1;
+      }
+    }
+    const recorder = recordDir === undefined ? null : new Recorder(trainer);
+    const writeRecord = async (): Promise<void> => {
+      if (!recorder) return;
+      for (const file of recorder.files(JSON.parse(serializeGraph(graph, registry)))) await writeFile(join(recordDir!, file.name), file.content);
+    };
     const perEpoch = trainer.stepsPerEpoch;
     const total = f.steps !== undefined ? (f.steps as number) : ((f.epochs as number | undefined) ?? 1) * perEpoch;
     const epochs = Math.ceil(total / perEpoch);
@@ -97,8 +123,12 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
 
     for (let step = 1; step <= total; step++) {
       const r = trainer.step();
-      if (!r.ok) return stop(r.diagnostic);
+      if (!r.ok) {
+        await writeRecord();
+        return stop(r.diagnostic);
+      }
       const m = r.metrics;
+      recorder?.stepDone(m);
       last = m;
       if (step === 1) afterFirstStep = tf.memory().numTensors;
       else times.push(m.ms);
@@ -124,6 +154,8 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
       }
     }
     out.clearBar();
+    await writeRecord();
+    if (recorder) out.note(`Recorded ${total} steps in ${recordDir!}: replay them with train.py --replay ${recordDir!}.`);
     const end = tf.memory().numTensors;
     const msPerStep = times.length ? medianOf(times) : last!.ms;
     const final = lastEval as EvalMetrics | null;

@@ -43,9 +43,22 @@ export const TRAIN_STREAM = 'train';
 
 let nextInstance = 0;
 
+/** Where a RandomSource is used: the node, the step (or eval key) and the mode. */
+export interface RandomSite {
+  nodeId: string;
+  step: number;
+  mode: 'train' | 'eval';
+  streamKey: string | number;
+}
+
 export class Model {
   readonly vars = new Map<string, tf.Variable>();
   private disposed = false;
+  /**
+   * Wraps each node's RandomSource (null: none). `train --record` watches the draws through
+   * it (src/runtime/record.ts); the draws themselves do not change.
+   */
+  randomDecorator: ((random: RandomSource, at: RandomSite) => RandomSource) | null = null;
 
   constructor(
     public plan: Plan,
@@ -109,7 +122,8 @@ export class Model {
         });
         if (multi[port]!.length) inputs[port] = multi[port]![0]!;
       }
-      const random = nodeRandom(seed, key, opts.step, id);
+      const keyed = nodeRandom(seed, key, opts.step, id);
+      const random = this.randomDecorator ? this.randomDecorator(keyed, { nodeId: id, step: opts.step, mode: opts.mode, streamKey: key }) : keyed;
       const out = node.def.forward({
         nodeId: id,
         params: node.params,

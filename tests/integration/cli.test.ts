@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { parseGraph } from '../../src/graph/schema';
 import { compile } from '../../src/compiler/compile';
 import { Trainer } from '../../src/runtime/trainer';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
+import { decodeSafetensors } from '../../src/export/safetensors';
+import { loadModelWeights } from '../../src/runtime/weights';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vae-lab.mjs');
@@ -310,20 +312,17 @@ describe('vae-lab train', () => {
     for (const s of ofType(r, 'step')) expect(s.step as number).toBeLessThan(errors[0]!.step as number);
   });
 
-  it('--out writes model.json + group1-shard1of1.bin + graph.json that load back with tf.io', async () => {
+  it('--out writes weights.safetensors + graph.json; they load back, and eval --weights reproduces the held-out KL', async () => {
     const out = join(dir, 'model');
     const r = await run(['train', PRESET, '--steps', '12', '--json', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const evalEvent = ofType(r, 'eval')[0]!;
 
-    const modelJson = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-    expect(modelJson.weightsManifest).toHaveLength(1);
-    expect(modelJson.weightsManifest[0]!.paths).toEqual(['group1-shard1of1.bin']);
-    const bin = readFileSync(join(out, 'group1-shard1of1.bin'));
-    const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-    const handler = tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0]!.weights, weightData });
-    const artifacts = await handler.load!();
-    const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+    const bytes = readFileSync(join(out, 'weights.safetensors'));
+    const decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.file.metadata).toMatchObject({ format: 'vae-lab/weights', steps: '12', seed: '1' });
 
     // graph.json beside them is the graph as the app saves it, and compiles to the same variables.
     const graphText = readFileSync(join(out, 'graph.json'), 'utf8');
@@ -336,23 +335,41 @@ describe('vae-lab train', () => {
     const plan = compiled.plan;
     const expected = new Map<string, number[]>();
     for (const id of plan.order) for (const v of plan.nodes.get(id)!.variables) expected.set(`${id}/${v.name}`, v.shape);
-    expect(Object.keys(weights).sort()).toEqual([...expected.keys()].sort());
-    for (const [name, t] of Object.entries(weights)) expect(t.shape, name).toEqual(expected.get(name));
-    expect(bin.byteLength).toBe(4 * [...expected.values()].reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0));
+    expect(decoded.file.tensors.map((t) => t.name).sort()).toEqual([...expected.keys()].sort());
+    for (const t of decoded.file.tensors) expect(t.shape, t.name).toEqual(expected.get(t.name));
 
     // Values: the trained encoder reproduces the run's held-out KL (closed form: no sampling noise).
     await tf.setBackend('cpu');
     const trainer = new Trainer(plan, { mnist: await loadMnistNode() });
     try {
       const initialKl = trainer.evaluate().kl;
-      for (const [name, t] of Object.entries(weights)) trainer.model.vars.get(name)!.assign(t);
+      const loaded = loadModelWeights(trainer.model, new Uint8Array(bytes));
+      expect(loaded.ok).toBe(true);
       const kl = trainer.evaluate().kl;
       expect(Math.abs(kl - (evalEvent.kl as number))).toBeLessThan(1e-4 * Math.abs(evalEvent.kl as number));
       expect(Math.abs(initialKl - kl)).toBeGreaterThan(1e-3); // the saved weights are the trained ones, not the initial ones
     } finally {
       trainer.dispose();
-      tf.dispose(Object.values(weights));
     }
+
+    const e = await run(['eval', join(out, 'graph.json'), '--weights', join(out, 'weights.safetensors'), '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.events.map((x) => x.event)).toEqual(['eval', 'done']);
+    expect(e.events[0]).toMatchObject({ event: 'eval', step: 12 });
+    expect(Math.abs((e.events[0]!.kl as number) - (evalEvent.kl as number))).toBeLessThan(1e-4 * Math.abs(evalEvent.kl as number));
+  });
+
+  it('eval --weights: a broken file is WEIGHTS_FORMAT, one of another graph WEIGHTS_MISMATCH listing names and shapes', async () => {
+    const junk = writeGraph('junk.safetensors', 'not a weights file');
+    const bad = await run(['eval', PRESET, '--weights', junk, '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.events).toEqual([expect.objectContaining({ event: 'error', code: 'WEIGHTS_FORMAT' })]);
+    const weights = join(dir, 'model', 'weights.safetensors');
+    if (!existsSync(weights)) expect.fail('needs the weights of the test before');
+    const other = await run(['eval', join(ROOT, 'presets', 'latent-2d.json'), '--weights', weights, '--json']);
+    expect(other.code).toBe(1);
+    expect(other.events).toEqual([expect.objectContaining({ event: 'error', code: 'WEIGHTS_MISMATCH', node: 'enc' })]);
+    expect(other.events[0]!.message).toMatch(/enc\/mu\/kernel is \[400, 20\], the graph needs \[400, 2\]/);
   });
 
   it('--iwae K: every eval event also carries nll, activeUnits and klPerDim (summing to its kl)', async () => {
