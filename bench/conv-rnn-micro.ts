@@ -1,0 +1,137 @@
+/**
+ * Micro-benchmark of the conv and recurrent layers (nodes/lib/conv.ts, nodes/lib/rnn.ts):
+ * stock tfjs against the fast paths, forward + backward, contenders interleaved in one process.
+ * Shapes are the conv-vae preset's (batch 128, MNIST) and the sequence-vae's (batch 64, T 32).
+ *
+ *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5]
+ *
+ * On wasm the stock conv filter gradient does not exist (no Conv2DBackpropFilter kernel), so the
+ * stock conv rows there time what stock can run: the forward and the input gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2d, conv2dTranspose, convTransposeSubPixel } from '../nodes/lib/conv';
+import { rnn, type Cell } from '../nodes/lib/rnn';
+import { useBackend, type BackendName } from '../src/runtime/backends';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+const backend = arg('backend', 'wasm') as BackendName;
+const rounds = Number(arg('rounds', '5'));
+
+interface Contender {
+  name: string;
+  run: () => tf.Tensor[];
+}
+
+function sync(ts: tf.Tensor[]): void {
+  for (const t of ts) t.dataSync();
+}
+
+/** Median ms per call of each contender; contenders take turns, `rounds` blocks of `block` calls each. */
+function measure(group: string, contenders: Contender[], block = 3): void {
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const ok = new Map<string, string | null>();
+  for (const c of contenders) {
+    try {
+      tf.tidy(() => sync(c.run()));
+      ok.set(c.name, null);
+    } catch (e) {
+      ok.set(c.name, (e as Error).message.split('\n')[0]!);
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) {
+      if (ok.get(c.name)) continue;
+      const t0 = performance.now();
+      for (let i = 0; i < block; i++) tf.tidy(() => sync(c.run()));
+      times.get(c.name)!.push((performance.now() - t0) / block);
+    }
+  }
+  console.log(`\n${group}`);
+  for (const c of contenders) {
+    const err = ok.get(c.name);
+    if (err) {
+      console.log(`  ${c.name.padEnd(44)} fails: ${err}`);
+      continue;
+    }
+    const ts = times.get(c.name)!.sort((a, b) => a - b);
+    console.log(`  ${c.name.padEnd(44)} ${ts[Math.floor(ts.length / 2)]!.toFixed(2).padStart(9)} ms  (min ${ts[0]!.toFixed(2)}, max ${ts[ts.length - 1]!.toFixed(2)})`);
+  }
+}
+
+function grads(f: (x: tf.Tensor, ...ws: tf.Tensor[]) => tf.Tensor, x: tf.Tensor, ws: tf.Tensor[], withX = true): tf.Tensor[] {
+  const all = withX ? [x, ...ws] : ws;
+  return tf.grads((...args: tf.Tensor[]) => {
+    const [xx, ...rest] = withX ? args : [x, ...args];
+    return tf.sum(tf.square(f(xx!, ...rest)));
+  })(all);
+}
+
+await useBackend(backend);
+console.log(`conv / RNN micro-benchmark on ${tf.getBackend()}, ${rounds} rounds, median ms per call`);
+const rnd = (shape: number[], seed: number) => tf.randomUniform(shape, -0.5, 0.5, 'float32', seed);
+const g = { kernel: 4, stride: 2, padding: 1 };
+
+// The conv-vae encoder's second conv: [128,14,14,32] → [128,7,7,64]; decoder's first transposed conv back.
+const x2 = rnd([128, 14, 14, 32], 1);
+const w2 = rnd([4, 4, 32, 64], 2);
+const b2 = rnd([64], 3);
+const dy2 = rnd([128, 7, 7, 64], 4);
+const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
+measure('conv2d input gradient / transposed-conv forward, [128,7,7,64] → [128,14,14,32]', [
+  { name: 'stock tf.conv2dTranspose (Conv2DBackpropInput)', run: () => [tf.conv2dTranspose(dy2 as tf.Tensor4D, w2 as tf.Tensor4D, [128, 14, 14, 32], 2, pad)] },
+  { name: 'fast sub-pixel (4 stride-1 convs)', run: () => [convTransposeSubPixel(dy2 as tf.Tensor4D, w2 as tf.Tensor4D, g, 14, 14)] },
+]);
+measure('conv2d 32→64 on [128,14,14,32], forward + backward (dx, dW, db)', [
+  { name: 'stock', run: () => grads((x, w, b) => conv2d(x, w!, b!, { ...g, activation: 'relu', fast: false }), x2, [w2, b2]) },
+  { name: 'fast', run: () => grads((x, w, b) => conv2d(x, w!, b!, { ...g, activation: 'relu', fast: true }), x2, [w2, b2]) },
+  { name: 'stock forward + dx only', run: () => grads((x) => conv2d(x, w2, b2, { ...g, activation: 'relu', fast: false }), x2, []) },
+]);
+const x1 = rnd([128, 28, 28, 1], 5);
+const w1 = rnd([4, 4, 1, 32], 6);
+const b1 = rnd([32], 7);
+measure('conv2d 1→32 on data [128,28,28,1], forward + backward (dW, db)', [
+  { name: 'stock', run: () => grads((x, w, b) => conv2d(x, w!, b!, { ...g, activation: 'relu', fast: false }), x1, [w1, b1], false) },
+  { name: 'fast (constant input: no dx)', run: () => grads((x, w, b) => conv2d(x, w!, b!, { ...g, activation: 'relu', fast: true, constantInput: true }), x1, [w1, b1], false) },
+]);
+const z7 = rnd([128, 7, 7, 64], 8);
+const wt1 = rnd([4, 4, 32, 64], 9);
+const bt1 = rnd([32], 10);
+measure('conv2dTranspose 64→32 on [128,7,7,64], forward + backward (dx, dW, db)', [
+  { name: 'stock', run: () => grads((x, w, b) => conv2dTranspose(x, w!, b!, { ...g, activation: 'relu', fast: false }), z7, [wt1, bt1]) },
+  { name: 'fast', run: () => grads((x, w, b) => conv2dTranspose(x, w!, b!, { ...g, activation: 'relu', fast: true }), z7, [wt1, bt1]) },
+  { name: 'stock forward only', run: () => [conv2dTranspose(z7, wt1, bt1, { ...g, activation: 'relu', fast: false })] },
+  { name: 'fast forward only', run: () => [conv2dTranspose(z7, wt1, bt1, { ...g, activation: 'relu', fast: true })] },
+]);
+const h14 = rnd([128, 14, 14, 32], 11);
+const wt2 = rnd([4, 4, 1, 32], 12);
+const bt2 = rnd([1], 13);
+measure('conv2dTranspose 32→1 on [128,14,14,32], forward + backward (dx, dW, db)', [
+  { name: 'stock', run: () => grads((x, w, b) => conv2dTranspose(x, w!, b!, { ...g, activation: 'sigmoid', fast: false }), h14, [wt2, bt2]) },
+  { name: 'fast', run: () => grads((x, w, b) => conv2dTranspose(x, w!, b!, { ...g, activation: 'sigmoid', fast: true }), h14, [wt2, bt2]) },
+]);
+
+for (const cell of ['gru', 'lstm'] as Cell[]) {
+  const gates = (cell === 'gru' ? 3 : 4) * 64;
+  const xs = rnd([64, 32, 4], 20);
+  const ws = [rnd([4, gates], 21), rnd([64, gates], 22), rnd([gates], 23), rnd([gates], 24)];
+  const f = (fast: boolean, constantInput: boolean) => (x: tf.Tensor, k?: tf.Tensor, rk?: tf.Tensor, bi?: tf.Tensor, bh?: tf.Tensor) =>
+    rnn(cell, x, null, { kernel: k!, recurrentKernel: rk!, biasIh: bi!, biasHh: bh! }, { fast, constantInput });
+  measure(`${cell} 4→64 over [64,32,4] (encoder on data: no dx), forward + backward`, [
+    { name: 'stock', run: () => grads(f(false, true), xs, ws, false) },
+    { name: 'fast', run: () => grads(f(true, true), xs, ws, false) },
+  ]);
+  const zs = rnd([64, 32, 8], 25);
+  const wz = [rnd([8, gates], 26), ...ws.slice(1)];
+  measure(`${cell} 8→64 over [64,32,8] (decoder: with dx), forward + backward`, [
+    { name: 'stock', run: () => grads(f(false, false), zs, wz) },
+    { name: 'fast', run: () => grads(f(true, false), zs, wz) },
+  ]);
+}
