@@ -1,6 +1,7 @@
 /**
  * Micro-benchmark of the conv and recurrent layers (nodes/lib/conv.ts, nodes/lib/rnn.ts):
- * stock tfjs against the fast paths, forward + backward, contenders interleaved in one process.
+ * stock tfjs against the fast paths, forward + backward, contenders interleaved in one process;
+ * median wall and CPU (process.cpuUsage) ms per call. On a loaded machine read the CPU column.
  * Shapes are the conv-vae preset's (batch 128, MNIST) and the sequence-vae's (batch 64, T 32).
  *
  *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5]
@@ -32,6 +33,7 @@ function sync(ts: tf.Tensor[]): void {
 /** Median ms per call of each contender; contenders take turns, `rounds` blocks of `block` calls each. */
 function measure(group: string, contenders: Contender[], block = 3): void {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const ok = new Map<string, string | null>();
   for (const c of contenders) {
     try {
@@ -45,19 +47,24 @@ function measure(group: string, contenders: Contender[], block = 3): void {
     for (const c of contenders) {
       if (ok.get(c.name)) continue;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < block; i++) tf.tidy(() => sync(c.run()));
+      const dc = process.cpuUsage(c0);
       times.get(c.name)!.push((performance.now() - t0) / block);
+      cpu.get(c.name)!.push((dc.user + dc.system) / 1000 / block);
     }
   }
   console.log(`\n${group}`);
   for (const c of contenders) {
     const err = ok.get(c.name);
     if (err) {
-      console.log(`  ${c.name.padEnd(44)} fails: ${err}`);
+      console.log(`  ${c.name.padEnd(48)} fails: ${err}`);
       continue;
     }
     const ts = times.get(c.name)!.sort((a, b) => a - b);
-    console.log(`  ${c.name.padEnd(44)} ${ts[Math.floor(ts.length / 2)]!.toFixed(2).padStart(9)} ms  (min ${ts[0]!.toFixed(2)}, max ${ts[ts.length - 1]!.toFixed(2)})`);
+    const cs = cpu.get(c.name)!.sort((a, b) => a - b);
+    const med = (v: number[]) => v[Math.floor(v.length / 2)]!.toFixed(2).padStart(9);
+    console.log(`  ${c.name.padEnd(48)} wall ${med(ts)} ms (min ${ts[0]!.toFixed(2)})   cpu ${med(cs)} ms (min ${cs[0]!.toFixed(2)})`);
   }
 }
 

@@ -98,6 +98,12 @@ function stockRnn(cell: Cell, x: tf.Tensor3D, h0: tf.Tensor2D, w: RnnWeights): t
 
 // ---------------------------------------------------------------------------------------
 // Fast: one custom gradient over the sequence.
+//
+// The cost of a step on wasm is mostly the number of kernel calls, not arithmetic (B·H is
+// small). So the loops hold only what depends on the recurrence: forward, the cell (11 calls a
+// step); backward, dL/dh through the recurrent product (6-7 calls a step). Every factor of the
+// backward pass that depends on forward values only (σ', tanh', h − n, …) is computed once for
+// all T steps on stacked [T·B, ·] tensors, and so are the input-side gradients after the loop.
 
 /** a·bᵀ without a transpose flag on wasm (bT given, transposed once per pass). */
 function timesT(a: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D | null): tf.Tensor2D {
@@ -109,101 +115,141 @@ function tTimes(a: tf.Tensor2D, b: tf.Tensor2D, layout: MatMulLayout): tf.Tensor
   return layout === 'flags' ? tf.matMul(a, b, true, false) : tf.matMul(tf.transpose(a), b);
 }
 
+/** σ'(u) through s = σ(u): s(1 − s). */
+function dSigmoid(s: tf.Tensor): tf.Tensor {
+  return tf.mul(s, tf.sub(1, s));
+}
+
+/** tanh'(u) through t = tanh(u): 1 − t². */
+function dTanh(t: tf.Tensor): tf.Tensor {
+  return tf.sub(1, tf.square(t));
+}
+
+/** Time-major rows of all steps: step s is rows [s·B, (s+1)·B). */
+function rowsOf(t: tf.Tensor2D, steps: number): tf.Tensor2D[] {
+  return tf.split(t, steps, 0) as tf.Tensor2D[];
+}
+
 interface Forward {
   /** Every step's h, time-major [T·B, H]. */
-  hs: tf.Tensor2D[];
-  /** Tensors the backward pass reads, per step. */
+  hs: tf.Tensor2D;
+  /** Stacked [T·B, ·] tensors the backward pass reads (h_{t−1} first). */
   saved: tf.Tensor2D[];
 }
 
-const PER_STEP: Record<Cell, number> = { gru: 4, lstm: 6 };
-
-function fastForward(cell: Cell, gi: tf.Tensor2D[], h0: tf.Tensor2D, whh: tf.Tensor2D, bhh: tf.Tensor1D): Forward {
+function gruForward(gi: tf.Tensor2D, steps: number, h0: tf.Tensor2D, whh: tf.Tensor2D, bhh: tf.Tensor1D): Forward {
   const units = h0.shape[1];
+  const [giRz, giN] = tf.split(gi, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [rzRows, nRows] = [rowsOf(giRz, steps), rowsOf(giN, steps)];
+  const [whhRz, whhN] = tf.split(whh, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [bhhRz, bhhN] = tf.split(bhh, [2 * units, units]) as [tf.Tensor1D, tf.Tensor1D];
   const hs: tf.Tensor2D[] = [];
-  const saved: tf.Tensor2D[] = [];
+  const rzs: tf.Tensor2D[] = [];
+  const ns: tf.Tensor2D[] = [];
+  const ghns: tf.Tensor2D[] = [];
   let h = h0;
-  let c: tf.Tensor2D | null = null;
-  for (const g of gi) {
-    const gh = tf.fused.matMul({ a: h, b: whh, bias: bhh });
-    if (cell === 'gru') {
-      const [gir, gin] = tf.split(g, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const [ghrz, ghn] = tf.split(gh, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const rz = tf.sigmoid(tf.add(gir, ghrz)) as tf.Tensor2D;
-      const [r, z] = tf.split(rz, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const n = tf.tanh(tf.add(gin, tf.mul(r, ghn))) as tf.Tensor2D;
-      saved.push(h, rz, n, ghn);
-      h = tf.add(n, tf.mul(z, tf.sub(h, n)));
-    } else {
-      const a = tf.add(g, gh) as tf.Tensor2D;
-      const sg = tf.sigmoid(a) as tf.Tensor2D;
-      const [i, f, , o] = tf.split(sg, 4, 1) as tf.Tensor2D[];
-      const gg = tf.tanh(tf.slice(a, [0, 2 * units], [-1, units])) as tf.Tensor2D;
-      const cPrev = c ?? tf.zerosLike(h0);
-      c = tf.add(tf.mul(f!, cPrev), tf.mul(i!, gg)) as tf.Tensor2D;
-      const tc = tf.tanh(c) as tf.Tensor2D;
-      saved.push(h, cPrev, sg, gg, tc, o!);
-      h = tf.mul(o!, tc);
-    }
+  for (let s = 0; s < steps; s++) {
+    const rz = tf.sigmoid(tf.add(rzRows[s]!, tf.fused.matMul({ a: h, b: whhRz, bias: bhhRz }))) as tf.Tensor2D;
+    const ghn = tf.fused.matMul({ a: h, b: whhN, bias: bhhN }) as tf.Tensor2D;
+    const [r, z] = tf.split(rz, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const n = tf.tanh(tf.add(nRows[s]!, tf.mul(r, ghn))) as tf.Tensor2D;
+    h = tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
     hs.push(h);
+    rzs.push(rz);
+    ns.push(n);
+    ghns.push(ghn);
   }
-  return { hs, saved };
+  const hPrev = tf.concat([h0, ...hs.slice(0, -1)], 0) as tf.Tensor2D;
+  return { hs: tf.concat(hs, 0) as tf.Tensor2D, saved: [hPrev, tf.concat(rzs, 0), tf.concat(ns, 0), tf.concat(ghns, 0)] };
 }
 
-/**
- * Backpropagation through time. dys: dL/dh for each step (time order); returns the per-step
- * gradients with respect to the input pre-activations (dGI) and to the recurrent
- * pre-activations (dGH), and dL/dh0 when asked.
- */
-function fastBackward(
-  cell: Cell,
-  dys: tf.Tensor2D[],
-  saved: tf.Tensor2D[],
-  whh: tf.Tensor2D,
-  layout: MatMulLayout,
-  wantH0: boolean,
-): { dgi: tf.Tensor2D[]; dgh: tf.Tensor2D[]; dh0: tf.Tensor2D | null } {
-  const steps = dys.length;
-  const per = PER_STEP[cell];
-  const whhT = layout === 'xnnpack' ? (tf.transpose(whh) as tf.Tensor2D) : null;
-  const dgi: tf.Tensor2D[] = new Array(steps);
-  const dgh: tf.Tensor2D[] = new Array(steps);
-  let dh = dys[steps - 1]!;
-  let dcCarry: tf.Tensor2D | null = null;
+function lstmForward(gi: tf.Tensor2D, steps: number, h0: tf.Tensor2D, whh: tf.Tensor2D, bhh: tf.Tensor1D): Forward {
+  const units = h0.shape[1];
+  const giRows = rowsOf(gi, steps);
+  const hs: tf.Tensor2D[] = [];
+  const cs: tf.Tensor2D[] = [];
+  const sgs: tf.Tensor2D[] = [];
+  const ggs: tf.Tensor2D[] = [];
+  const tcs: tf.Tensor2D[] = [];
+  let h = h0;
+  let c = tf.zerosLike(h0) as tf.Tensor2D;
+  for (let s = 0; s < steps; s++) {
+    const a = tf.add(giRows[s]!, tf.fused.matMul({ a: h, b: whh, bias: bhh })) as tf.Tensor2D;
+    const sg = tf.sigmoid(a) as tf.Tensor2D;
+    const gg = tf.tanh(tf.slice(a, [0, 2 * units], [-1, units])) as tf.Tensor2D;
+    const [i, f, , o] = tf.split(sg, 4, 1) as tf.Tensor2D[];
+    cs.push(c);
+    c = tf.add(tf.mul(f!, c), tf.mul(i!, gg)) as tf.Tensor2D;
+    const tc = tf.tanh(c) as tf.Tensor2D;
+    h = tf.mul(o!, tc) as tf.Tensor2D;
+    hs.push(h);
+    sgs.push(sg);
+    ggs.push(gg);
+    tcs.push(tc);
+  }
+  const hPrev = tf.concat([h0, ...hs.slice(0, -1)], 0) as tf.Tensor2D;
+  return { hs: tf.concat(hs, 0) as tf.Tensor2D, saved: [hPrev, tf.concat(cs, 0), tf.concat(sgs, 0), tf.concat(ggs, 0), tf.concat(tcs, 0)] };
+}
+
+interface Backward {
+  /** dL/d(input pre-activations) and dL/d(recurrent pre-activations), [T·B, G·H]. */
+  dgi: tf.Tensor2D;
+  dgh: tf.Tensor2D;
+  dh0: tf.Tensor2D | null;
+}
+
+/** dys: dL/dh_t from above, [T·B, H]. */
+function gruBackward(dys: tf.Tensor2D, steps: number, saved: tf.Tensor2D[], whh: tf.Tensor2D, whhT: tf.Tensor2D | null, wantH0: boolean): Backward {
+  const [hPrev, rz, n, ghn] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [r, z] = tf.split(rz, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  // h' = n + z ⊙ (h − n), n = tanh(a_n), a_n = gi_n + r ⊙ gh_n: per unit of dL/dh',
+  const p = tf.mul(tf.sub(1, z), dTanh(n)); //                        dL/da_n
+  const drz = tf.mul(tf.concat([tf.mul(p, ghn), tf.sub(hPrev, n)], 1), dSigmoid(rz)); // dL/da_r, dL/da_z
+  const m = tf.concat([drz, tf.mul(p, r)], 1) as tf.Tensor2D; // dL/d(gh_r, gh_z, gh_n)
+  const [mRows, zRows, dyRows] = [rowsOf(m, steps), rowsOf(z, steps), rowsOf(dys, steps)];
+  const dhs: tf.Tensor2D[] = new Array(steps);
+  const dghs: tf.Tensor2D[] = new Array(steps);
+  let dh = dyRows[steps - 1]!;
   let dh0: tf.Tensor2D | null = null;
   for (let s = steps - 1; s >= 0; s--) {
-    const k = s * per;
-    let dhPrev: tf.Tensor2D | null = null;
-    if (cell === 'gru') {
-      const [hPrev, rz, n, ghn] = saved.slice(k, k + per) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const [r, z] = tf.split(rz, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      // h' = n + z ⊙ (h − n)
-      const dan = tf.mul(tf.mul(dh, tf.sub(1, z)), tf.sub(1, tf.square(n))) as tf.Tensor2D;
-      const dz = tf.mul(dh, tf.sub(hPrev, n));
-      const dr = tf.mul(dan, ghn);
-      const drz = tf.mul(tf.concat([dr, dz], 1), tf.mul(rz, tf.sub(1, rz))) as tf.Tensor2D;
-      dgi[s] = tf.concat([drz, dan], 1);
-      dgh[s] = tf.concat([drz, tf.mul(dan, r)], 1);
-      if (s > 0 || wantH0) dhPrev = tf.add(tf.mul(dh, z), timesT(dgh[s]!, whh, whhT));
-    } else {
-      const [, cPrev, sg, gg, tc, o] = saved.slice(k, k + per) as tf.Tensor2D[];
-      const [i, f] = tf.split(sg!, 4, 1) as tf.Tensor2D[];
-      let dc = tf.mul(tf.mul(dh, o!), tf.sub(1, tf.square(tc!))) as tf.Tensor2D;
-      if (dcCarry) dc = tf.add(dc, dcCarry);
-      // σ' for i, f, o through sg; tanh' for g.
-      const dSig = tf.mul(tf.concat([tf.mul(dc, gg!), tf.mul(dc, cPrev!), tf.zerosLike(dc), tf.mul(dh, tc!)], 1), tf.mul(sg!, tf.sub(1, sg!)));
-      const dg = tf.mul(tf.mul(dc, i!), tf.sub(1, tf.square(gg!)));
-      const [dsi, dsf, , dso] = tf.split(dSig, 4, 1);
-      const da = tf.concat([dsi!, dsf!, dg, dso!], 1) as tf.Tensor2D;
-      dgi[s] = da;
-      dgh[s] = da;
-      dcCarry = tf.mul(dc, f!) as tf.Tensor2D;
-      if (s > 0 || wantH0) dhPrev = timesT(da, whh, whhT);
-    }
-    if (s > 0) dh = tf.add(dhPrev!, dys[s - 1]!);
-    else dh0 = dhPrev;
+    dhs[s] = dh;
+    dghs[s] = tf.mul(tf.concat([dh, dh, dh], 1), mRows[s]!) as tf.Tensor2D;
+    if (s === 0 && !wantH0) break;
+    const dPrev = tf.add(tf.mul(dh, zRows[s]!), timesT(dghs[s]!, whh, whhT)) as tf.Tensor2D;
+    if (s > 0) dh = tf.add(dPrev, dyRows[s - 1]!);
+    else dh0 = dPrev;
   }
+  const dgh = tf.concat(dghs, 0) as tf.Tensor2D;
+  const dH = tf.concat(dhs, 0);
+  const units = dh.shape[1];
+  const dgi = tf.concat([tf.slice(dgh, [0, 0], [-1, 2 * units]), tf.mul(dH, p)], 1) as tf.Tensor2D;
   return { dgi, dgh, dh0 };
+}
+
+function lstmBackward(dys: tf.Tensor2D, steps: number, saved: tf.Tensor2D[], whh: tf.Tensor2D, whhT: tf.Tensor2D | null, wantH0: boolean): Backward {
+  const [, cPrev, sg, gg, tc] = saved as tf.Tensor2D[];
+  const [i, f, , o] = tf.split(sg!, 4, 1) as tf.Tensor2D[];
+  // c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'): dL/dc' = dL/dh' ⊙ u + dL/dc'' ⊙ f'', and the gates'
+  // pre-activations get [dc, dc, dc, dh] ⊙ m.
+  const u = tf.mul(o!, dTanh(tc!));
+  const zero = tf.zerosLike(tc!);
+  const m = tf.add(tf.mul(tf.concat([gg!, cPrev!, zero, tc!], 1), dSigmoid(sg!)), tf.concat([zero, zero, tf.mul(i!, dTanh(gg!)), zero], 1)) as tf.Tensor2D;
+  const [mRows, uRows, fRows, dyRows] = [rowsOf(m, steps), rowsOf(u as tf.Tensor2D, steps), rowsOf(f!, steps), rowsOf(dys, steps)];
+  const das: tf.Tensor2D[] = new Array(steps);
+  let dh = dyRows[steps - 1]!;
+  let dc: tf.Tensor2D | null = null;
+  let dh0: tf.Tensor2D | null = null;
+  for (let s = steps - 1; s >= 0; s--) {
+    const fromH = tf.mul(dh, uRows[s]!) as tf.Tensor2D;
+    dc = dc ? tf.add(fromH, tf.mul(dc, fRows[s + 1]!)) : fromH;
+    das[s] = tf.mul(tf.concat([dc, dc, dc, dh], 1), mRows[s]!) as tf.Tensor2D;
+    if (s === 0 && !wantH0) break;
+    const dPrev = timesT(das[s]!, whh, whhT);
+    if (s > 0) dh = tf.add(dPrev, dyRows[s - 1]!);
+    else dh0 = dPrev;
+  }
+  const da = tf.concat(das, 0) as tf.Tensor2D;
+  return { dgi: da, dgh: da, dh0 };
 }
 
 /**
@@ -221,34 +267,28 @@ function fastRnn(cell: Cell, x: tf.Tensor3D, h0: tf.Tensor2D | null, w: RnnWeigh
     const cx = (withX ? ins[k++] : x) as tf.Tensor3D;
     const ch0 = (h0 ? ins[k++] : tf.zeros([b, units])) as tf.Tensor2D;
     const [wih, whh, bih, bhh] = ins.slice(k) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-    // Time-major rows: step s is rows [s·B, (s+1)·B).
+    // Time-major rows: step s is rows [s·B, (s+1)·B); all T input products in one matMul.
     const x2 = tf.reshape(tf.transpose(cx, [1, 0, 2]), [t * b, f]) as tf.Tensor2D;
-    const gi = tf.split(tf.fused.matMul({ a: x2, b: wih, bias: bih }), t, 0) as tf.Tensor2D[];
-    const fw = fastForward(cell, gi, ch0, whh, bhh);
-    const y = tf.transpose(tf.reshape(tf.concat(fw.hs, 0), [t, b, units]), [1, 0, 2]) as tf.Tensor3D;
+    const gi = tf.fused.matMul({ a: x2, b: wih, bias: bih }) as tf.Tensor2D;
+    const fw = (cell === 'gru' ? gruForward : lstmForward)(gi, t, ch0, whh, bhh);
+    const y = tf.transpose(tf.reshape(fw.hs, [t, b, units]), [1, 0, 2]) as tf.Tensor3D;
     save([x2, wih, whh, ...fw.saved]);
     return {
       value: y,
       gradFunc: (dy, s) => {
-        const [sx2, swih, swhh, ...perStep] = s as tf.Tensor2D[];
-        const dys = tf.split(tf.reshape(tf.transpose(dy as tf.Tensor3D, [1, 0, 2]), [t * b, units]), t, 0) as tf.Tensor2D[];
-        const bw = fastBackward(cell, dys, perStep, swhh!, layout, h0 !== null);
-        const dGI = tf.concat(bw.dgi, 0) as tf.Tensor2D;
-        const dGH = cell === 'lstm' ? dGI : (tf.concat(bw.dgh, 0) as tf.Tensor2D);
-        // h_{s−1} for every step, time-major: the first saved tensor of each step.
-        const per = PER_STEP[cell];
-        const hPrev = tf.concat(
-          perStep.filter((_, i) => i % per === 0),
-          0,
-        ) as tf.Tensor2D;
+        const [sx2, swih, swhh, ...saved] = s as tf.Tensor2D[];
+        const dys = tf.reshape(tf.transpose(dy as tf.Tensor3D, [1, 0, 2]), [t * b, units]) as tf.Tensor2D;
+        const whhT = layout === 'xnnpack' ? (tf.transpose(swhh!) as tf.Tensor2D) : null;
+        const bw = (cell === 'gru' ? gruBackward : lstmBackward)(dys, t, saved, swhh!, whhT, h0 !== null);
         const out: tf.Tensor[] = [];
         if (withX) {
-          const dx2 = layout === 'flags' ? tf.matMul(dGI, swih!, false, true) : tf.matMul(dGI, tf.transpose(swih!));
+          const dx2 = layout === 'flags' ? tf.matMul(bw.dgi, swih!, false, true) : tf.matMul(bw.dgi, tf.transpose(swih!));
           out.push(tf.transpose(tf.reshape(dx2, [t, b, f]), [1, 0, 2]));
         }
         if (h0) out.push(bw.dh0!);
-        const dbih = tf.sum(dGI, 0);
-        out.push(tTimes(sx2!, dGI, layout), tTimes(hPrev, dGH, layout), dbih, cell === 'lstm' ? dbih : tf.sum(dGH, 0));
+        const dbih = tf.sum(bw.dgi, 0);
+        // h_{t−1} for every step is the first saved tensor.
+        out.push(tTimes(sx2!, bw.dgi, layout), tTimes(saved[0]!, bw.dgh, layout), dbih, bw.dgh === bw.dgi ? dbih : tf.sum(bw.dgh, 0));
         return out;
       },
     };
