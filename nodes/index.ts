@@ -18,6 +18,12 @@ import opExp from './op.exp';
 import opAdd from './op.add';
 import opMul from './op.mul';
 import opNoise from './op.noise';
+import layerConv2d from './layer.conv2d';
+import layerConv2dTranspose from './layer.conv2dTranspose';
+import layerGru from './layer.gru';
+import layerLstm from './layer.lstm';
+import opReshape from './op.reshape';
+import opRepeat from './op.repeat';
 
 export interface NodeRegistry extends NodeCatalog {
   get(type: string): AnyNodeDef | undefined;
@@ -54,4 +60,10 @@ export const registry: NodeRegistry = createRegistry([
   opAdd,
   opMul,
   opNoise,
+  layerConv2d,
+  layerConv2dTranspose,
+  layerGru,
+  layerLstm,
+  opReshape,
+  opRepeat,
 ]);

@@ -156,7 +156,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
   for (const id of order) {
     const def = defOf(id);
     const ins = inEdges.get(id)!;
-    const missing = def.inputs.filter((p) => !(ins[p.name]?.length));
+    const missing = def.inputs.filter((p) => !p.optional && !(ins[p.name]?.length));
     const sourcesOk = Object.values(ins).every((l) => l.every((s) => evaluable.has(s.node)));
     if (missing.length === 0 && sourcesOk) evaluable.add(id);
     if (active.has(id)) {

@@ -12,6 +12,8 @@ export interface PortSpec {
   kind: PortKind;
   /** Takes any number of edges (only the optimizer's `loss`). Inputs only. */
   multi?: boolean;
+  /** May stay unwired (e.g. a recurrent layer's initial state h0: zeros). Inputs only. */
+  optional?: boolean;
   /** One line for tooltips: what flows through this port. */
   doc?: string;
 }
