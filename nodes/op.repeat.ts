@@ -18,7 +18,7 @@ export default defineNode<Params>({
   inputs: [{ name: 'x', kind: 'tensor', doc: '[B,D]' }],
   outputs: [{ name: 'y', kind: 'tensor', doc: '[B,T,D]' }],
   params,
-  controls: [{ param: 'times', label: 'times T', kind: 'number', min: 1, max: 4096, step: 1, integer: true }],
+  controls: [{ param: 'times', label: 'times T' }],
   inferShapes: ({ inputs, params: p }) => {
     const x = inputs.x;
     if (!x) return { ok: true, outputs: {} };

@@ -31,7 +31,7 @@ export default defineNode<Params>({
   inputs: [{ name: 'x', kind: 'tensor' }],
   outputs: [{ name: 'y', kind: 'tensor', doc: '[B, …shape]' }],
   params,
-  controls: [{ param: 'shape', label: 'shape', kind: 'intList', min: -1, max: 1 << 24, help: 'the dims after the batch axis; one may be −1 (inferred)' }],
+  controls: [{ param: 'shape', label: 'shape', help: 'the dims after the batch axis; one may be −1 (inferred)' }],
   inferShapes: ({ inputs, params: p }) => {
     const x = inputs.x;
     if (!x) return { ok: true, outputs: {} };

@@ -47,11 +47,11 @@ export function convLayerNode(spec: { type: string; title: string; description: 
     outputs: [{ name: 'y', kind: 'tensor', doc: '[B,H′,W′,filters]' }],
     params: convParams,
     controls: [
-      { param: 'filters', label: 'filters', kind: 'number', min: 1, max: 4096, step: 1, integer: true, help: 'output channels' },
-      { param: 'kernel', label: 'kernel', kind: 'number', min: 1, max: 15, step: 1, integer: true, help: 'k×k' },
-      { param: 'stride', label: 'stride', kind: 'number', min: 1, max: 8, step: 1, integer: true },
-      { param: 'padding', label: 'padding', kind: 'number', min: 0, max: 14, step: 1, integer: true, help: 'zeros on each side (PyTorch’s padding)' },
-      { param: 'activation', label: 'activation', kind: 'select', options: ACTIVATIONS },
+      { param: 'filters', label: 'filters', help: 'output channels' },
+      { param: 'kernel', label: 'kernel', help: 'k×k' },
+      { param: 'stride', label: 'stride' },
+      { param: 'padding', label: 'padding', help: 'zeros on each side (PyTorch’s padding)' },
+      { param: 'activation', label: 'activation' },
     ],
     inferShapes: ({ inputs, params: p }) => {
       const x = inputs.x;

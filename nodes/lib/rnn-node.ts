@@ -44,7 +44,7 @@ export function rnnLayerNode(cell: Cell): NodeDef<RnnParams> {
       { name: 'h', kind: 'tensor', doc: '[B,units] the last step' },
     ],
     params: rnnParams,
-    controls: [{ param: 'units', label: 'units', kind: 'number', min: 1, max: 4096, step: 1, integer: true }],
+    controls: [{ param: 'units', label: 'units' }],
     inferShapes: ({ inputs, params: p }) => {
       const x = inputs.x;
       if (!x) return { ok: true, outputs: {} };
