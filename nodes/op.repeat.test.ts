@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import opRepeat from './op.repeat';
-import { flat, forward, inferShapes, leakCheck, useCpu } from '../tests/fixtures/node-harness';
+import { flat, forward, inferShapes, leakCheck, paramsOf, useCpu } from '../tests/fixtures/node-harness';
 
 beforeAll(useCpu);
 
@@ -28,6 +28,10 @@ describe('op.repeat', () => {
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(forward(opRepeat, { params: { times: 3 }, inputs: { x: v } }).y!, tf.tensor3d([[[1, 10], [2, 20], [3, 30]]]))))(x);
     expect(flat(g)).toEqual([6, 60]);
     tf.dispose([x, g]);
+  });
+
+  it('passes its input’s value range on', () => {
+    expect(opRepeat.range!(paramsOf(opRepeat, { times: 2 }), 'y', { x: [-1, 1] })).toEqual([-1, 1]);
   });
 
   it('leaves no tensor behind', () => {

@@ -25,6 +25,7 @@ export default defineNode<Params>({
     if (x.length < 2 || lastDim(x) === null) return mismatch('x', `Repeat expects a batch of vectors [B,D] on "x", got ${formatShape(x)}.`);
     return { ok: true, outputs: { y: [...x.slice(0, -1), p.times, x[x.length - 1]!] } };
   },
+  range: (_p, _port, inputs) => inputs.x ?? null,
   forward: ({ inputs, params: p }) => {
     const x = inputs.x!;
     return { y: tf.tile(tf.expandDims(x, -2), [...x.shape.slice(0, -1).map(() => 1), p.times, 1]) };

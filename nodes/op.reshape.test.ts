@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import opReshape from './op.reshape';
 import { isConstant, markConstant } from './lib/dense';
-import { flat, forward, inferShapes, leakCheck, useCpu } from '../tests/fixtures/node-harness';
+import { flat, forward, inferShapes, leakCheck, paramsOf, useCpu } from '../tests/fixtures/node-harness';
 
 beforeAll(useCpu);
 
@@ -44,6 +44,11 @@ describe('op.reshape', () => {
     const y2 = forward(opReshape, { params: { shape: [4, 4, 1] }, inputs: { x: x2 } }).y!;
     expect(isConstant(y2)).toBe(false);
     tf.dispose([x, y, x2, y2]);
+  });
+
+  it('passes its input’s value range on (a sigmoid stays in [0,1] for the Bernoulli lint)', () => {
+    expect(opReshape.range!(paramsOf(opReshape, {}), 'y', { x: [0, 1] })).toEqual([0, 1]);
+    expect(opReshape.range!(paramsOf(opReshape, {}), 'y', { x: null })).toBeNull();
   });
 
   it('leaves no tensor behind', () => {

@@ -47,6 +47,7 @@ export default defineNode<Params>({
     }
     return { ok: true, outputs: { y: [...lead, ...p.shape.map((d) => (d === -1 ? size / known : d))] } };
   },
+  range: (_p, _port, inputs) => inputs.x ?? null,
   forward: ({ inputs, params: p, inShapes }) => {
     const x = inputs.x!;
     // Count the axes from the right: in eval a [K,B,…] input arrives as [B,…].
