@@ -47,15 +47,19 @@ export interface ErrorEvent {
   step?: number;
   line?: number;
   column?: number;
+  field?: string;
+  record?: number;
   path?: string;
 }
 
-/** The error event of a diagnostic: code, node, port, message, plus step / line, column / path where the diagnostic has them. */
+/** The error event of a diagnostic: code, node, port, message, plus step / line, column / field, record (data) / path where the diagnostic has them. */
 export function errorEvent(d: Diagnostic): ErrorEvent {
   const e: ErrorEvent = { event: 'error', code: d.code, node: d.node ?? null, port: d.port ?? null, message: d.message };
   if (d.step !== undefined) e.step = d.step;
   if (d.line !== undefined) e.line = d.line;
   if (d.column !== undefined) e.column = d.column;
+  if (d.field !== undefined) e.field = d.field;
+  if (d.record !== undefined) e.record = d.record;
   if (d.path !== undefined) e.path = d.path;
   return e;
 }

@@ -34,6 +34,14 @@ export const ERROR_CODES = [
   'EXPORT_UNSUPPORTED',
   'WEIGHTS_MISMATCH',
   'WEIGHTS_FORMAT',
+  // Data (DESIGN.md section 7)
+  'DATA_MISSING',
+  'DATA_PATH',
+  'DATA_PARSE',
+  'DATA_NOT_NUMERIC',
+  'DATA_EMPTY',
+  'DATA_SHAPE',
+  'DATA_TOO_LARGE',
 ] as const;
 
 export const LINT_CODES = [
@@ -45,9 +53,14 @@ export const LINT_CODES = [
   'UNUSED_OUTPUT',
 ] as const;
 
+/** Warnings about a data file (DESIGN.md section 7): not lint, never hidden. */
+export const DATA_WARNING_CODES = ['DATA_CHANGED', 'DATA_ROWS_DROPPED', 'DATA_CONSTANT_COLUMN'] as const;
+
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type LintCode = (typeof LINT_CODES)[number];
-export type DiagnosticCode = ErrorCode | LintCode;
+export type DataWarningCode = (typeof DATA_WARNING_CODES)[number];
+export type WarningCode = LintCode | DataWarningCode;
+export type DiagnosticCode = ErrorCode | WarningCode;
 
 export interface Diagnostic {
   code: DiagnosticCode;
@@ -62,9 +75,13 @@ export interface Diagnostic {
   fix?: string;
   /** JSON path of the offending value (SCHEMA, BAD_PARAM, FORBIDDEN_KEY, TOO_LARGE). */
   path?: string;
-  /** 1-based position in the file (INVALID_JSON). */
+  /** 1-based position in the file (INVALID_JSON; DATA_PARSE; the line of a data row). */
   line?: number;
   column?: number;
+  /** A data file's column, by its header name (DATA_NOT_NUMERIC, DATA_CONSTANT_COLUMN, …). */
+  field?: string;
+  /** A JSON data file's record, by its 0-based index in the array. */
+  record?: number;
   /** The training step at which a run stopped (NON_FINITE, KL_NEGATIVE, LOSS_JUMP). */
   step?: number;
   /** NON_FINITE: how many values of `node.port`'s output were NaN, and how many ±Infinity. */
@@ -78,29 +95,25 @@ export function isLintCode(code: string): code is LintCode {
   return LINT_SET.has(code);
 }
 
-export function error(
-  code: ErrorCode,
-  message: string,
-  where: {
-    node?: string | null;
-    port?: string | null;
-    fix?: string;
-    path?: string;
-    line?: number;
-    column?: number;
-    step?: number;
-    nanCount?: number;
-    infCount?: number;
-  } = {},
-): Diagnostic {
+export interface Where {
+  node?: string | null;
+  port?: string | null;
+  fix?: string;
+  path?: string;
+  line?: number;
+  column?: number;
+  field?: string;
+  record?: number;
+  step?: number;
+  nanCount?: number;
+  infCount?: number;
+}
+
+export function error(code: ErrorCode, message: string, where: Where = {}): Diagnostic {
   return withOptional({ code, severity: 'error', node: where.node ?? null, port: where.port ?? null, message }, where);
 }
 
-export function warning(
-  code: LintCode,
-  message: string,
-  where: { node?: string | null; port?: string | null; fix?: string } = {},
-): Diagnostic {
+export function warning(code: WarningCode, message: string, where: Where = {}): Diagnostic {
   return withOptional({ code, severity: 'warning', node: where.node ?? null, port: where.port ?? null, message }, where);
 }
 
@@ -109,6 +122,8 @@ function withOptional(d: Diagnostic, where: Partial<Diagnostic>): Diagnostic {
   if (where.path !== undefined) d.path = where.path;
   if (where.line !== undefined) d.line = where.line;
   if (where.column !== undefined) d.column = where.column;
+  if (where.field !== undefined) d.field = where.field;
+  if (where.record !== undefined) d.record = where.record;
   if (where.step !== undefined) d.step = where.step;
   if (where.nanCount !== undefined) d.nanCount = where.nanCount;
   if (where.infCount !== undefined) d.infCount = where.infCount;
@@ -118,7 +133,7 @@ function withOptional(d: Diagnostic, where: Partial<Diagnostic>): Diagnostic {
 /** A diagnostic as one line of text, for the CLI's human mode and for logs. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.node ? ` [${d.node}${d.port ? `.${d.port}` : ''}]` : '';
-  const pos = d.line !== undefined ? ` (line ${d.line}, column ${d.column ?? 1})` : d.path ? ` (at ${d.path})` : '';
+  const pos = position(d);
   const step = d.step !== undefined ? ` (step ${d.step})` : '';
   const fix = d.fix ? `\n    fix: ${d.fix}` : '';
   return `${d.severity} ${d.code}${where}${pos}${step}: ${d.message}${fix}`;
@@ -135,4 +150,12 @@ export function firstDiagnosticText(list: readonly Pick<Diagnostic, 'code' | 'no
   const rest = list.length - 1;
   const tail = more && rest > 0 ? ` (and ${rest} more ${more}${rest > 1 ? 's' : ''})` : '';
   return `${first.code}${where}: ${first.message}${tail}`;
+}
+
+function position(d: Diagnostic): string {
+  const field = d.field !== undefined ? `column ${JSON.stringify(d.field)}` : null;
+  if (d.record !== undefined) return ` (record ${d.record}${field ? `, ${field}` : ''})`;
+  if (d.line !== undefined) return ` (line ${d.line}, ${field ?? `column ${d.column ?? 1}`})`;
+  if (field) return ` (${field})`;
+  return d.path ? ` (at ${d.path})` : '';
 }

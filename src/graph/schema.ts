@@ -341,34 +341,42 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; di
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    let line: number | undefined;
-    let column: number | undefined;
-    const lc = /line (\d+) column (\d+)/.exec(msg);
-    const pos = /position (\d+)/.exec(msg);
-    // Engines differ in what they report (V8 gives no position for "Unexpected token"), so
-    // the offset comes from our own scan; the engine's message is the fallback.
-    const offset = jsonErrorOffset(text);
-    if (offset >= 0) {
-      ({ line, column } = lineColumn(text, offset));
-    } else if (lc) {
-      line = Number(lc[1]);
-      column = Number(lc[2]);
-    } else if (pos) {
-      ({ line, column } = lineColumn(text, Number(pos[1])));
-    } else if (/Unexpected end of JSON input/.test(msg)) {
-      ({ line, column } = lineColumn(text, text.length));
-    }
-    const short = msg
-      .replace(/^JSON\.parse: /, '')
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/, ".*" is not valid JSON$/s, ''); // V8 echoes the text itself
-    const where = line !== undefined ? ` at line ${line}, column ${column}` : '';
+    const { line, column, short } = jsonSyntaxError(text, e);
     return {
       ok: false,
-      diagnostic: error('INVALID_JSON', `The file is not valid JSON${where}: ${short}.`, { line: line ?? 1, column: column ?? 1 }),
+      diagnostic: error('INVALID_JSON', `The file is not valid JSON at line ${line}, column ${column}: ${short}.`, { line, column }),
     };
   }
+}
+
+/**
+ * Where and why JSON.parse(text) threw `e`: a 1-based line and column and the engine's
+ * message without its position and echo. Used for graph files and JSON data files alike.
+ */
+export function jsonSyntaxError(text: string, e: unknown): { line: number; column: number; short: string } {
+  const msg = e instanceof Error ? e.message : String(e);
+  let line: number | undefined;
+  let column: number | undefined;
+  const lc = /line (\d+) column (\d+)/.exec(msg);
+  const pos = /position (\d+)/.exec(msg);
+  // Engines differ in what they report (V8 gives no position for "Unexpected token"), so
+  // the offset comes from our own scan; the engine's message is the fallback.
+  const offset = jsonErrorOffset(text);
+  if (offset >= 0) {
+    ({ line, column } = lineColumn(text, offset));
+  } else if (lc) {
+    line = Number(lc[1]);
+    column = Number(lc[2]);
+  } else if (pos) {
+    ({ line, column } = lineColumn(text, Number(pos[1])));
+  } else if (/Unexpected end of JSON input/.test(msg)) {
+    ({ line, column } = lineColumn(text, text.length));
+  }
+  const short = msg
+    .replace(/^JSON\.parse: /, '')
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/, ".*" is not valid JSON$/s, ''); // V8 echoes the text itself
+  return { line: line ?? 1, column: column ?? 1, short };
 }
 
 /**

@@ -14,6 +14,8 @@ export const DiagnosticShape = z.object({
   path: z.string().optional(),
   line: z.number().optional(),
   column: z.number().optional(),
+  field: z.string().optional(),
+  record: z.number().optional(),
   step: z.number().optional(),
   /** NON_FINITE: NaN and ±Infinity counts of the named output. */
   nanCount: z.number().int().min(0).optional(),
