@@ -95,19 +95,8 @@ export function isLintCode(code: string): code is LintCode {
   return LINT_SET.has(code);
 }
 
-export interface Where {
-  node?: string | null;
-  port?: string | null;
-  fix?: string;
-  path?: string;
-  line?: number;
-  column?: number;
-  field?: string;
-  record?: number;
-  step?: number;
-  nanCount?: number;
-  infCount?: number;
-}
+/** Where a diagnostic points, and its optional details: every field of a Diagnostic but its code, severity and message. */
+export type Where = Partial<Omit<Diagnostic, 'code' | 'severity' | 'message'>>;
 
 export function error(code: ErrorCode, message: string, where: Where = {}): Diagnostic {
   return withOptional({ code, severity: 'error', node: where.node ?? null, port: where.port ?? null, message }, where);

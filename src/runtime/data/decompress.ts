@@ -23,6 +23,15 @@ function tooLarge(limit: number, what: string): DataError {
   });
 }
 
+/** Pushes `bytes` in CHUNK-sized pieces, reporting progress (unpacking is the first half of a load). */
+function feed(bytes: Uint8Array, push: (chunk: Uint8Array, final: boolean) => void, ctx: LoadContext): void {
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    const end = Math.min(bytes.length, i + CHUNK);
+    push(bytes.subarray(i, end), end === bytes.length);
+    if (ctx.onProgress && (i / CHUNK) % 64 === 0) ctx.onProgress((0.5 * end) / bytes.length);
+  }
+}
+
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
@@ -49,11 +58,7 @@ export function maybeGunzip(bytes: Uint8Array, ctx: LoadContext, what = 'The fil
     if (final) ended = true;
   });
   try {
-    for (let i = 0; i < bytes.length; i += CHUNK) {
-      const end = Math.min(bytes.length, i + CHUNK);
-      g.push(bytes.subarray(i, end), end === bytes.length);
-      if (ctx.onProgress && (i / CHUNK) % 64 === 0) ctx.onProgress((0.5 * end) / bytes.length);
-    }
+    feed(bytes, (chunk, final) => g.push(chunk, final), ctx);
   } catch (e) {
     failure = e;
   }
@@ -109,11 +114,7 @@ export function unzipEntries(bytes: Uint8Array, ctx: LoadContext, want: (name: s
   });
   unzip.register(UnzipInflate);
   try {
-    for (let i = 0; i < bytes.length; i += CHUNK) {
-      const end = Math.min(bytes.length, i + CHUNK);
-      unzip.push(bytes.subarray(i, end), end === bytes.length);
-      if (ctx.onProgress && (i / CHUNK) % 64 === 0) ctx.onProgress((0.5 * end) / bytes.length);
-    }
+    feed(bytes, (chunk, final) => unzip.push(chunk, final), ctx);
   } catch (e) {
     failure ??= e;
   }

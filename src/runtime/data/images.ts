@@ -4,6 +4,7 @@
  * and JPEG files whose parent folder names are the labels. Pixels stay bytes (x = byte/255),
  * channels last. Pure: no tfjs, no DOM, no Node APIs.
  */
+import type { Diagnostic } from '../../graph/diagnostics';
 import {
   checkValues,
   classIndex,
@@ -13,6 +14,7 @@ import {
   limitsOf,
   runLoader,
   splitExamples,
+  type DataStructure,
   type Dataset,
   type LoadContext,
   type LoadResult,
@@ -95,20 +97,33 @@ function buildIdx(file: Uint8Array, labelsFile: Uint8Array | null, params: Image
     }
     labels = classIndex(Array.from(lab.data, String));
   }
-  const { train, heldOut } = splitExamples(n, params.heldOut);
+  return imageDataset(img.data, n, { kind: 'image', h, w, c }, labels, params.heldOut, { count: 0, first: [] }, []);
+}
+
+/** An images dataset over `values` (n images of h × w × c bytes), split as §7 says. */
+function imageDataset(
+  values: Uint8Array,
+  n: number,
+  structure: Extract<DataStructure, { kind: 'image' }>,
+  labels: { labels: Int32Array; classes: string[] } | null,
+  heldOutCount: number,
+  dropped: Dataset['dropped'],
+  warnings: Diagnostic[],
+): Dataset {
+  const { train, heldOut } = splitExamples(n, heldOutCount);
   return {
     n,
-    dim: h * w * c,
-    structure: { kind: 'image', h, w, c },
-    values: img.data,
+    dim: structure.h * structure.w * structure.c,
+    structure,
+    values,
     labels: labels?.labels ?? null,
     classes: labels?.classes ?? null,
     columns: [],
     train,
     heldOut,
     standardization: null,
-    dropped: { count: 0, first: [] },
-    warnings: [],
+    dropped,
+    warnings,
   };
 }
 
@@ -157,19 +172,6 @@ function buildZip(file: Uint8Array, params: ImagesParams, ctx: LoadContext): Dat
   });
   const labelled = folders.some((f) => f !== '');
   const labels = labelled ? classIndex(folders) : null;
-  const { train, heldOut } = splitExamples(images.length, params.heldOut);
-  return {
-    n: images.length,
-    dim: D,
-    structure: { kind: 'image', h: size, w: size, c },
-    values,
-    labels: labels?.labels ?? null,
-    classes: labels?.classes ?? null,
-    columns: [],
-    train,
-    heldOut,
-    standardization: null,
-    dropped,
-    warnings: dropped.count > 0 ? [droppedWarning(dropped, entries.length, 'files', ctx)] : [],
-  };
+  const warnings = dropped.count > 0 ? [droppedWarning(dropped, entries.length, 'files', ctx)] : [];
+  return imageDataset(values, images.length, { kind: 'image', h: size, w: size, c }, labels, params.heldOut, dropped, warnings);
 }
