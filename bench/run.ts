@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { registry } from '../nodes';
 import { parseGraph, type Graph } from '../src/graph/schema';
 import { compile } from '../src/compiler/compile';
+import { median } from '../src/runtime/stats';
 import type { MnistRaw } from '../src/runtime/data/mnist';
 import {
   compiledContender,
@@ -99,13 +100,6 @@ function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
   return sorted[i]!;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  if (!n) return NaN;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
 export interface StepBench {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { error, type Diagnostic } from '../graph/diagnostics';
 import { useBackend, type BackendName } from '../runtime/backends';
 import { loadMnistNode } from '../runtime/data/mnist-node';
+import { median } from '../runtime/stats';
 import { Trainer, type EvalMetrics, type StepMetrics } from '../runtime/trainer';
 import type { ParsedArgs } from './args';
 import { loadGraphReporting } from './load';
@@ -19,13 +20,6 @@ import { loadModelWeights } from '../runtime/weights';
 import { Recorder } from '../runtime/record';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export function medianOf(xs: readonly number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -139,13 +133,13 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
       const lastStep = step === total;
       if (step % logEvery === 0 || lastStep) {
         out.event({ event: 'step', step, loss: m.loss, recon: m.recon, kl: m.kl, msPerStep: round3(m.ms) });
-        const ms = times.length ? medianOf(times.slice(-50)) : m.ms;
+        const ms = times.length ? median(times.slice(-50)) : m.ms;
         out.line(
           `step ${String(step).padStart(String(total).length)}/${total}  epoch ${m.epoch + 1}/${epochs}  loss ${m.loss.toFixed(2)}  recon ${m.recon.toFixed(2)}  KL ${m.kl.toFixed(2)}  ${ms.toFixed(1)} ms/step  ETA ${formatDuration((total - step) * ms)}`,
         );
       }
       if (!lastStep) {
-        const ms = times.length ? medianOf(times.slice(-20)) : m.ms;
+        const ms = times.length ? median(times.slice(-20)) : m.ms;
         out.progress(`${bar(step / total)} step ${step}/${total}  epoch ${m.epoch + 1}/${epochs}  loss ${m.loss.toFixed(2)}  ${ms.toFixed(1)} ms/step  ETA ${formatDuration((total - step) * ms)}`);
       }
       if (step % perEpoch === 0 || lastStep) {
@@ -157,7 +151,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
     await writeRecord();
     if (recorder) out.note(`Recorded ${total} steps in ${recordDir!}: replay them with train.py --replay ${recordDir!}.`);
     const end = tf.memory().numTensors;
-    const msPerStep = times.length ? medianOf(times) : last!.ms;
+    const msPerStep = times.length ? median(times) : last!.ms;
     const final = lastEval as EvalMetrics | null;
     if (outDir !== undefined) {
       // Saved before `done`, so that a failed write is an error with no done after it.

@@ -21,6 +21,7 @@ import { getDOMSocketPosition } from 'rete-render-utils';
 import { createApp, watch, type App } from 'vue';
 import { getActivePinia, type Pinia } from 'pinia';
 import type { NodeCategory } from '../graph/catalog';
+import { parseEndpoint } from '../graph/ports';
 import type { GraphStore } from '../stores/graph';
 import { useOverlayStore } from '../stores/overlay';
 import { useClipboardStore } from '../stores/clipboard';
@@ -534,23 +535,18 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     }
     for (const [id, e] of wantEdges) {
       if (editor.getConnection(id)) continue;
-      const [fromNode, fromPort] = split(e.from);
-      const [toNode, toPort] = split(e.to);
-      const s = editor.getNode(fromNode);
-      const t = editor.getNode(toNode);
-      if (!s || !t || !s.outputs[fromPort] || !t.inputs[toPort]) continue;
-      await editor.addConnection(new ViewConnection(s, fromPort, t, toPort));
+      const from = parseEndpoint(e.from);
+      const to = parseEndpoint(e.to);
+      const s = from && editor.getNode(from.node);
+      const t = to && editor.getNode(to.node);
+      if (!s || !t || !s.outputs[from.port] || !t.inputs[to.port]) continue;
+      await editor.addConnection(new ViewConnection(s, from.port, t, to.port));
     }
     const sel = overlay.selectedEdge;
     if (sel && !wantEdges.has(edgeId(sel.from, sel.to))) overlay.selectEdge(null);
     const hov = overlay.hoveredEdge;
     if (hov && !wantEdges.has(edgeId(hov.from, hov.to))) overlay.hoverEdge(null);
     overlay.prune(wantNodes.keys());
-  }
-
-  function split(ep: string): [string, string] {
-    const i = ep.indexOf('.');
-    return [ep.slice(0, i), ep.slice(i + 1)];
   }
 
   // ------------------------------------------------------------------ view operations

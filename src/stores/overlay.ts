@@ -18,6 +18,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import { parseEndpoint } from '../graph/ports';
 
 export interface OverlayHighlight {
   node: string;
@@ -76,7 +77,7 @@ export const useOverlayStore = defineStore('overlay', () => {
   /** Forget everything that refers to nodes no longer in the graph. */
   function prune(nodeIds: Iterable<string>): void {
     const keep = new Set(nodeIds);
-    const nodeOf = (ep: string) => ep.slice(0, Math.max(0, ep.indexOf('.')));
+    const nodeOf = (ep: string) => parseEndpoint(ep)?.node ?? '';
     if (Object.keys(badges.value).some((k) => !keep.has(k))) {
       badges.value = Object.fromEntries(Object.entries(badges.value).filter(([k]) => keep.has(k)));
     }

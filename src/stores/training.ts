@@ -16,6 +16,7 @@ import { useGraphStore } from './graph';
 import { useOverlayStore, type OverlayEdge } from './overlay';
 import { TrainingClient, type WorkerLike } from '../worker/client';
 import { nodeBadges } from '../runtime/badges';
+import { median } from '../runtime/stats';
 import type { Backend, DiagnosticShape, PortStat, WorkerEvent } from '../worker/protocol';
 import { clearBreakpoint, clearRun, flushPending, initialTrainingState, reduce, type Series, type TrainingState } from './training-reducer';
 
@@ -71,12 +72,6 @@ export function shortReason(d: DiagnosticShape): string {
   }
 }
 
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 const BACKEND_KEY = 'vae-lab:backend';
 
 function savedBackend(): Backend | null {
@@ -127,7 +122,8 @@ export const useTrainingStore = defineStore('training', () => {
   const msPerStep = computed(() => {
     void version.value;
     const ms = series.value.ms;
-    return median(ms.slice(Math.max(1, ms.length - 20)));
+    const recent = ms.slice(Math.max(1, ms.length - 20));
+    return recent.length ? median(recent) : null;
   });
   const canStep = computed(() => phase.value === 'ready' && !busy.value && canTrain.value && !needsReset.value && !fatal.value);
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../compiler/compile';
 import { createTrainer, disposeCaptured, type Trainer } from '../runtime/trainer';
 import { useBackend, wasmRuntime, type WasmRuntime } from '../runtime/backends';
+import { median } from '../runtime/stats';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { WorkerError } from './errors';
 import { portStats } from './port-stats';
@@ -140,9 +141,4 @@ export class BackendControl {
     }
     return rendererInfo(gl);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }

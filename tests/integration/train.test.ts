@@ -13,6 +13,7 @@ import { createRegistry, registry } from '../../nodes';
 import type { AnyNodeDef } from '../../nodes/types';
 import { useBackend } from '../../src/runtime/backends';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
+import { median } from '../../src/runtime/stats';
 import type { MnistRaw } from '../../src/runtime/data/mnist';
 import { createTrainer, disposeCaptured, KL_NEGATIVE_TOLERANCE, type EvalMetrics, type Trainer } from '../../src/runtime/trainer';
 import type { Graph } from '../../src/graph/schema';
@@ -33,7 +34,6 @@ function plan(g: Graph, reg = registry): Plan {
 
 const STEPS = 300;
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 interface Run {
   losses: number[];
