@@ -5,30 +5,20 @@
  * comments of those modules say. Outputs and the gradients of Σ y ⊙ R with respect to the input
  * and every weight must agree within 1e-5 relative, on both the fast and the stock path.
  *
- * Needs a Python with torch: $VAE_LAB_TORCH_PYTHON, /usr/bin/python3 or python3, the first that
- * imports torch. Without one these tests are reported as skipped (CI has torch).
+ * Needs PyTorch at PYTHON_PATH (tests/fixtures/tools.ts): skipped without it, failing without it in CI.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { conv2d, conv2dTranspose } from '../../nodes/lib/conv';
 import { rnn, type Cell } from '../../nodes/lib/rnn';
 import { randArray, useCpu } from '../fixtures/node-harness';
+import { describeWithTool, PYTHON_PATH } from '../fixtures/tools';
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/torch_reference.py', import.meta.url));
 const TOL = 1e-5;
 
-function findTorchPython(): string | null {
-  const candidates = [process.env.VAE_LAB_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
-const python = findTorchPython();
 
 interface TorchCase {
   name: string;
@@ -126,11 +116,11 @@ function relErr(got: number[], want: number[]): number {
   return diff / Math.max(scale, 1e-30);
 }
 
-describe.skipIf(!python)('conv, transposed conv, GRU and LSTM against PyTorch', () => {
+describeWithTool('torch', 'conv, transposed conv, GRU and LSTM against PyTorch', () => {
   let reference: TorchResult[] = [];
   beforeAll(async () => {
     await useCpu();
-    const r = spawnSync(python!, [SCRIPT], { input: JSON.stringify(CASES), encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+    const r = spawnSync(PYTHON_PATH, [SCRIPT], { input: JSON.stringify(CASES), encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`torch_reference.py failed: ${r.stderr}`);
     reference = JSON.parse(r.stdout) as TorchResult[];
   }, 120_000);
