@@ -4,7 +4,8 @@
  */
 import { error, type Diagnostic } from '../graph/diagnostics';
 
-export type FlagKind = 'switch' | 'count' | 'int' | 'string' | 'choice';
+/** 'list': a string flag that may be given more than once (e.g. --data), collected in order. */
+export type FlagKind = 'switch' | 'count' | 'int' | 'string' | 'choice' | 'list';
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -26,7 +27,7 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
 }
 
-export type FlagValue = boolean | number | string;
+export type FlagValue = boolean | number | string | string[];
 
 export interface ParsedArgs {
   command: string;
@@ -78,7 +79,7 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
     const flagName = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const spec = Object.prototype.hasOwnProperty.call(cmd.flags, flagName) ? cmd.flags[flagName] : undefined;
     if (!spec) return fail(usage(`Unknown option --${flagName} for ${cmd.name}.`, flagHint(cmd)));
-    if (Object.prototype.hasOwnProperty.call(flags, flagName)) return fail(usage(`--${flagName} is given twice.`));
+    if (spec.kind !== 'list' && Object.prototype.hasOwnProperty.call(flags, flagName)) return fail(usage(`--${flagName} is given twice.`));
     if (spec.kind === 'switch') {
       if (eq >= 0) return fail(usage(`--${flagName} is a switch and takes no value.`));
       flags[flagName] = true;
@@ -97,6 +98,9 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
       const n = parseIntFlag(flagName, raw, spec);
       if (typeof n !== 'number') return fail(n);
       flags[flagName] = n;
+    } else if (spec.kind === 'list') {
+      if (raw === '') return fail(usage(`--${flagName} needs a non-empty value.`));
+      flags[flagName] = [...((flags[flagName] as string[] | undefined) ?? []), raw];
     } else if (spec.kind === 'choice') {
       if (!spec.choices!.includes(raw)) return fail(usage(`--${flagName} must be one of ${spec.choices!.join(', ')}, got ${JSON.stringify(raw)}.`));
       flags[flagName] = raw;
