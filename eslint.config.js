@@ -10,6 +10,7 @@ const LAYERS = [
   { dir: 'src/graph', name: 'graph' },
   { dir: 'nodes', name: 'nodes' },
   { dir: 'src/compiler', name: 'compiler' },
+  { dir: 'src/export', name: 'export' },
   { dir: 'src/runtime', name: 'runtime' },
   { dir: 'src/worker', name: 'worker' },
   { dir: 'src/stores', name: 'stores' },
@@ -22,6 +23,7 @@ const LAYERS = [
 const FORBIDDEN_PACKAGES = {
   graph: ['@tensorflow/*'], // pure schema, ports, diagnostics and edit commands
   compiler: ['@tensorflow/*'], // "Pure, no tfjs state"
+  export: ['@tensorflow/*', 'node:*'], // "pure, imports no tfjs": the app and the CLI share it
 };
 
 /**

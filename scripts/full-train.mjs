@@ -12,9 +12,18 @@
  *   node scripts/full-train.mjs                 # the preset's seed (1)
  *   node scripts/full-train.mjs --seeds 1,2,3   # one run per seed, then their mean
  *   node scripts/full-train.mjs --json          # the summary as one JSON line
+ *   node scripts/full-train.mjs --no-pytorch    # skip the PyTorch export checks below
+ *
+ * Then, where /usr/bin/python3 has torch (DESIGN.md §9): the preset exported with
+ * `vae-lab export --to pytorch`, its train.py run for the same 5 epochs (held-out −ELBO within
+ * 2 nats of VAE Lab's), and one epoch under `torchrun --nproc_per_node 2` (gloo, loopback)
+ * within 2 nats of one process's.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { hasTool, PYTHON_PATH } from './tools.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,10 +78,84 @@ for (const seed of seeds) {
   runs.push({ seed: seed ?? 'file', evals, msPerStep: done.msPerStep, steps: done.steps, numTensors: done.numTensors, seconds: (Date.now() - t0) / 1000 });
 }
 
+/** Run a command in its own process group, its JSON lines (rank 0's "[default0]:" prefix removed) as events. */
+function runEvents(cmd, args, cwd, limitMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d.toString()));
+    child.stderr.on('data', (d) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, limitMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const events = out
+        .split('\n')
+        .map((l) => l.replace(/^\[default\d+\]:/, ''))
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      resolve({ code, events, err });
+    });
+  });
+}
+
+async function pytorchChecks(labFinal) {
+  const dir = mkdtempSync(join(tmpdir(), 'vae-lab-full-train-'));
+  try {
+    const exported = await runEvents(process.execPath, [join(ROOT, 'bin', 'vae-lab.mjs'), 'export', join(ROOT, 'presets', 'standard-vae.json'), '--to', 'pytorch', '--out', dir, '--json'], ROOT, 120_000);
+    if (exported.code !== 0) throw new Error(`export failed: ${exported.err.slice(-500)}`);
+    const train = join(dir, 'train.py');
+    const evalsOf = (r, what) => {
+      if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.err.slice(-800)}`);
+      return r.events.filter((e) => e.event === 'eval');
+    };
+    const log = (text) => !asJson && process.stderr.write(`${text}\n`);
+    log(`PyTorch (${PYTHON_PATH} ${train} --epochs ${EPOCHS}) ...`);
+    const five = await runEvents(PYTHON_PATH, [train, '--epochs', String(EPOCHS), '--json'], dir, 3_600_000);
+    const torchEvals = evalsOf(five, 'train.py --epochs 5').map((e) => e.heldOutLoss);
+    const torchMs = five.events.find((e) => e.event === 'done').msPerStep;
+    log(`  held-out −ELBO per epoch: ${torchEvals.map((v) => v.toFixed(2)).join(', ')}; ${torchMs} ms/step`);
+    log('PyTorch, one epoch: 1 process, then torchrun --nproc_per_node 2 ...');
+    const one = evalsOf(await runEvents(PYTHON_PATH, [train, '--epochs', '1', '--json'], dir, 1_800_000), 'train.py --epochs 1').at(-1).heldOutLoss;
+    const port = String(29500 + Math.floor(Math.random() * 2000));
+    const torchrun = ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '0:1', '--tee', '0:1', '--master_addr', '127.0.0.1', '--master_port', port, train, '--epochs', '1', '--json'];
+    const two = evalsOf(await runEvents(PYTHON_PATH, torchrun, dir, 1_800_000), 'torchrun --nproc_per_node 2 train.py --epochs 1').at(-1).heldOutLoss;
+    log(`  after one epoch: 1 process ${one.toFixed(2)}, 2 processes ${two.toFixed(2)}`);
+    const torchFinal = torchEvals[EPOCHS - 1];
+    return {
+      perEpoch: torchEvals,
+      msPerStep: torchMs,
+      final: torchFinal,
+      vsVaeLab: torchFinal - labFinal,
+      oneEpoch: { oneProcess: one, twoProcesses: two },
+      pass: Math.abs(torchFinal - labFinal) <= 2 && Math.abs(two - one) <= 2,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const perEpoch = REFERENCE.map((_, i) => mean(runs.map((r) => r.evals[i])));
 const final = perEpoch[EPOCHS - 1];
-const summary = { runs, perEpoch, reference: REFERENCE, goal: GOAL, final, pass: final <= GOAL };
+let pytorch = null;
+if (argv.includes('--no-pytorch')) {
+  pytorch = { skipped: '--no-pytorch' };
+} else if (!hasTool('torch')) {
+  pytorch = { skipped: `${PYTHON_PATH} has no torch (apt-get install python3-torch)` };
+  console.error(`\n!! PyTorch export checks SKIPPED: ${pytorch.skipped}\n`);
+} else {
+  pytorch = await pytorchChecks(final);
+}
+const pass = final <= GOAL && (pytorch.pass ?? true);
+const summary = { runs, perEpoch, reference: REFERENCE, goal: GOAL, final, pytorch, pass };
 
 if (asJson) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -82,5 +165,11 @@ if (asJson) {
   perEpoch.forEach((v, i) => console.log(`${String(i + 1).padStart(5)}   ${v.toFixed(2).padStart(14)}   ${REFERENCE[i].toFixed(1).padStart(9)}`));
   for (const r of runs) console.log(`seed ${r.seed}: ${r.steps} steps, ${r.msPerStep} ms/step (median), ${r.seconds.toFixed(0)} s, tensors ${r.numTensors.afterFirstStep} → ${r.numTensors.end}`);
   console.log(`final ${final.toFixed(2)} ${final <= GOAL ? '≤' : '>'} ${GOAL}: ${final <= GOAL ? 'PASS' : 'FAIL'}`);
+  if (pytorch.skipped) console.log(`PyTorch export: skipped (${pytorch.skipped})`);
+  else {
+    console.log(`PyTorch export (train.py, ${EPOCHS} epochs): ${pytorch.perEpoch.map((v) => v.toFixed(2)).join(', ')}; ${pytorch.msPerStep} ms/step`);
+    console.log(`  final ${pytorch.final.toFixed(2)} vs VAE Lab ${final.toFixed(2)} (${pytorch.vsVaeLab >= 0 ? '+' : ''}${pytorch.vsVaeLab.toFixed(2)}, within 2 nats?)`);
+    console.log(`  one epoch: 1 process ${pytorch.oneEpoch.oneProcess.toFixed(2)}, torchrun 2 processes ${pytorch.oneEpoch.twoProcesses.toFixed(2)} (within 2 nats?): ${pytorch.pass ? 'PASS' : 'FAIL'}`);
+  }
 }
-process.exit(final <= GOAL ? 0 : 1);
+process.exit(pass ? 0 : 1);
