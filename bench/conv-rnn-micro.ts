@@ -4,7 +4,11 @@
  * median wall and CPU (process.cpuUsage) ms per call. On a loaded machine read the CPU column.
  * Shapes are the conv-vae preset's (batch 128, MNIST) and the sequence-vae's (batch 64, T 32).
  *
- *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5]
+ *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5] [--steps]
+ *
+ * With --steps it also times whole training steps of compiled graphs (batch 128): the standard
+ * MLP preset beside the conv-vae architecture and a GRU VAE wired from primitives
+ * (tests/fixtures/graphs), fast path.
  *
  * On wasm the stock conv filter gradient does not exist (no Conv2DBackpropFilter kernel), so the
  * stock conv rows there time what stock can run: the forward and the input gradient.
@@ -13,6 +17,12 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d, conv2dTranspose, convTransposeSubPixel } from '../nodes/lib/conv';
 import { rnn, type Cell } from '../nodes/lib/rnn';
 import { useBackend, type BackendName } from '../src/runtime/backends';
+import { readFileSync } from 'node:fs';
+import { registry } from '../nodes';
+import { parseGraph } from '../src/graph/schema';
+import { compile } from '../src/compiler/compile';
+import { loadMnistNode } from '../src/runtime/data/mnist-node';
+import { createTrainer, type Trainer } from '../src/runtime/trainer';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +34,13 @@ const rounds = Number(arg('rounds', '5'));
 interface Contender {
   name: string;
   run: () => tf.Tensor[];
+  /** Runs outside tf.tidy (a Trainer keeps tensors across steps and tidies its own). */
+  untidy?: boolean;
+}
+
+function once(c: Contender): void {
+  if (c.untidy) sync(c.run());
+  else tf.tidy(() => sync(c.run()));
 }
 
 function sync(ts: tf.Tensor[]): void {
@@ -37,7 +54,7 @@ function measure(group: string, contenders: Contender[], block = 3): void {
   const ok = new Map<string, string | null>();
   for (const c of contenders) {
     try {
-      tf.tidy(() => sync(c.run()));
+      once(c);
       ok.set(c.name, null);
     } catch (e) {
       ok.set(c.name, (e as Error).message.split('\n')[0]!);
@@ -48,7 +65,7 @@ function measure(group: string, contenders: Contender[], block = 3): void {
       if (ok.get(c.name)) continue;
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      for (let i = 0; i < block; i++) tf.tidy(() => sync(c.run()));
+      for (let i = 0; i < block; i++) once(c);
       const dc = process.cpuUsage(c0);
       times.get(c.name)!.push((performance.now() - t0) / block);
       cpu.get(c.name)!.push((dc.user + dc.system) / 1000 / block);
@@ -141,4 +158,36 @@ for (const cell of ['gru', 'lstm'] as Cell[]) {
     { name: 'stock', run: () => grads(f(false, false), zs, wz) },
     { name: 'fast', run: () => grads(f(true, false), zs, wz) },
   ]);
+}
+
+if (process.argv.includes('--steps')) {
+  const mnist = await loadMnistNode();
+  const trainerFor = (path: string, fast: boolean): Trainer => {
+    const text = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8').replace('"batchSize": 32', '"batchSize": 128');
+    const parsed = parseGraph(text, registry);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
+    const r = compile(parsed.graph, registry);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    return createTrainer(r.plan, { mnist, seed: 1, fast });
+  };
+  const graphs: Array<[string, string]> = [
+    ['standard MLP preset (784-400-20)', 'presets/standard-vae.json'],
+    ['conv-vae architecture (primitives)', 'tests/fixtures/graphs/conv-primitives-vae.json'],
+    ['GRU VAE, 28 steps × 28 px (primitives)', 'tests/fixtures/graphs/gru-primitives-vae.json'],
+  ];
+  const trainers = graphs.map(([name, path]) => [name, trainerFor(path, true)] as const);
+  measure(
+    'training step, batch 128, compiled graph, fast path (Adam, loss read back)',
+    trainers.map(([name, t]) => ({
+      name,
+      untidy: true,
+      run: () => {
+        const s = t.step();
+        if (!s.ok) throw new Error(JSON.stringify(s.diagnostic));
+        return [];
+      },
+    })),
+    2,
+  );
+  for (const [, t] of trainers) t.dispose();
 }
