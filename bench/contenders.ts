@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { dense, markConstant, type Activation } from '../nodes/lib/dense';
 import { registry } from '../nodes';
 import { bce } from '../nodes/loss.reconstruction';
+import { LeanAdam } from '../nodes/train.optimizer';
 import { parseGraph } from '../src/graph/schema';
 import { compile, type Plan } from '../src/compiler/compile';
 import { Model, nodeRandom, TRAIN_STREAM } from '../src/runtime/model';
@@ -106,12 +107,13 @@ function klSum(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
   return tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
 }
 
-function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string, tf.Variable>) => Layer, constantData: boolean, plan = standardPlan()): Contender {
+function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string, tf.Variable>) => Layer, constantData: boolean, plan = standardPlan(), lean = false): Contender {
   const ds = new MnistDataset(mnist, { heldOut: 1000 });
   const vars = makeWeights(plan, SEED);
   const rep = reparameterizeId(plan);
   const list = Object.values(vars);
-  const optimizer: tf.Optimizer = tf.train.adam(LR);
+  // stock: tf.train.adam; the fast loop: the library's Adam (nodes/train.optimizer.ts), as the compiled trainer.
+  const optimizer: tf.Optimizer = lean ? new LeanAdam(LR) : tf.train.adam(LR);
   const dense = layer(vars);
   const buf = new Float32Array(BATCH * ds.pixels);
   return {
@@ -158,7 +160,7 @@ export function stockContender(mnist: MnistRaw, plan?: Plan): Contender {
 
 /** The same loop through nodes/lib/dense.ts's fast path (the data batch marked constant, as the Trainer does). */
 export function handFastContender(mnist: MnistRaw, plan?: Plan): Contender {
-  return handWritten('handFast', mnist, (vars) => (x, name, act) => dense(x, vars[`${name}/kernel`]!, vars[`${name}/bias`]!, act, true), true, plan);
+  return handWritten('handFast', mnist, (vars) => (x, name, act) => dense(x, vars[`${name}/kernel`]!, vars[`${name}/bias`]!, act, true), true, plan, true);
 }
 
 /** presets/standard-vae.json through the compiler and the Trainer. */

@@ -10,10 +10,78 @@ export const params = z.strictObject({
 });
 export type Params = z.infer<typeof params>;
 
+/**
+ * Adam as tf.train.adam computes it (β₁ 0.9, β₂ 0.999, ε = the backend's epsilon), in fewer
+ * passes over each variable: 12 kernels instead of 14. The bias corrections become two
+ * scalars per step, computed here in double precision:
+ *   θ ← θ − lr·(m/c₁) / (√(v/c₂) + ε)  =  θ + (m / (√v + ε·√c₂)) · (−lr·√c₂/c₁),
+ * with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, so the two [in, out]-sized divisions by c₁ and c₂ go.
+ * The result equals tf.train.adam's up to float32 rounding (nodes/train.optimizer.test.ts).
+ */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export class LeanAdam extends tf.AdamOptimizer {
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+
+  constructor(learningRate: number) {
+    super(learningRate, 0.9, 0.999);
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: Array<[string, tf.Tensor]> = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => [v.name, v.tensor] as [string, tf.Tensor])
+      : Object.entries(variableGradients);
+    const t = this.iterations + 1;
+    const c1 = 1 - Math.pow(this.beta1, t);
+    const c2 = Math.sqrt(1 - Math.pow(this.beta2, t));
+    const stepSize = (-this.learningRate * c2) / c1;
+    const eps = this.epsilon * c2;
+    tf.tidy(() => {
+      for (const [name, g] of entries) {
+        if (g == null) continue;
+        const value = tf.engine().registeredVariables[name]!;
+        let mv = this.moments.get(name);
+        if (!mv) {
+          mv = { m: tf.tidy(() => tf.zerosLike(value).variable(false)), v: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+          this.moments.set(name, mv);
+        }
+        const m = tf.add(tf.mul(mv.m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(mv.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        mv.m.assign(m);
+        mv.v.assign(v);
+        value.assign(tf.add(value, tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), stepSize)));
+      }
+    });
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    super.dispose();
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
+    this.moments.clear();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const all = [...this.moments];
+    return [await this.saveIterations(), ...all.map(([n, mv]) => ({ name: `${n}/m`, tensor: mv.m })), ...all.map(([n, mv]) => ({ name: `${n}/v`, tensor: mv.v }))];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const half = rest.length / 2;
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
+    this.moments.clear();
+    for (let i = 0; i < half; i++) {
+      const name = rest[i]!.name.replace(/\/m$/, '');
+      this.moments.set(name, { m: rest[i]!.tensor.variable(false), v: rest[half + i]!.tensor.variable(false) });
+    }
+  }
+}
+
 export function createOptimizer(p: Params): tf.Optimizer {
   switch (p.algorithm) {
     case 'adam':
-      return tf.train.adam(p.learningRate);
+      return new LeanAdam(p.learningRate);
     case 'sgd':
       return tf.train.sgd(p.learningRate);
     case 'rmsprop':

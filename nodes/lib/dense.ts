@@ -111,12 +111,20 @@ function packsLess(fanIn: number, units: number, batch: number): boolean {
  * clamp) turns NaN into 0, which would hide a non-finite value from the NON_FINITE check,
  * so the activation is always a separate op.
  */
-function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): tf.Tensor2D {
+function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): Forward {
   const [fanIn, units] = w.shape;
   if (layout === 'xnnpack' && packsLess(fanIn, units, x.shape[0])) {
-    return activate(tf.add(tf.transpose(tf.matMul(tf.transpose(w), tf.transpose(x))), b), activation) as tf.Tensor2D;
+    // xᵀ is kept for the backward pass: the kernel's gradient is xᵀ·du (one transpose less per step).
+    const xT = tf.transpose(x);
+    return { y: activate(tf.add(tf.transpose(tf.matMul(tf.transpose(w), xT)), b), activation) as tf.Tensor2D, xT };
   }
-  return activate(tf.fused.matMul({ a: x, b: w, bias: b, activation: 'linear' }), activation) as tf.Tensor2D;
+  return { y: activate(tf.fused.matMul({ a: x, b: w, bias: b, activation: 'linear' }), activation) as tf.Tensor2D, xT: null };
+}
+
+/** The layer's output, and xᵀ when the forward computed it. */
+interface Forward {
+  y: tf.Tensor2D;
+  xT: tf.Tensor2D | null;
 }
 
 /** du·Wᵀ [B, in] for du [B, out], W [in, out]. */
@@ -127,10 +135,10 @@ function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Te
   return tf.matMul(du, tf.transpose(w));
 }
 
-/** xᵀ·du [in, out] (packs du [B, out]: small). */
-function kernelGrad(x: tf.Tensor2D, du: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
+/** xᵀ·du [in, out] (packs du [B, out]: small); xT: the forward's xᵀ, when it made one. */
+function kernelGrad(x: tf.Tensor2D, du: tf.Tensor2D, layout: MatMulLayout, xT: tf.Tensor2D | null): tf.Tensor2D {
   if (layout === 'flags') return tf.matMul(x, du, true, false);
-  return tf.matMul(tf.transpose(x), du);
+  return tf.matMul(xT ?? tf.transpose(x), du);
 }
 
 type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -143,14 +151,14 @@ function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
   if (!f) {
     f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-      const y = forward2d(x, w, b, activation, layout);
-      save([x, w, y]);
+      const { y, xT } = forward2d(x, w, b, activation, layout);
+      save(xT ? [x, w, y, xT] : [x, w, y]);
       return {
         value: y,
         gradFunc: (dy, saved) => {
-          const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const [sx, sw, sy, sxT] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
           const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
-          return [inputGrad(du, sw, layout), kernelGrad(sx, du, layout), tf.sum(du, 0)];
+          return [inputGrad(du, sw, layout), kernelGrad(sx, du, layout, sxT ?? null), tf.sum(du, 0)];
         },
       };
     }) as unknown as Dense3;
@@ -163,15 +171,15 @@ function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
 function fastDense2dConstantInput(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation, layout: MatMulLayout): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [cw, cb, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const y = forward2d(x, cw, cb, activation, layout);
+    const { y, xT } = forward2d(x, cw, cb, activation, layout);
     // x is not an input of this gradient, but the backward pass reads it: save (keep) it too.
-    save([x, y]);
+    save(xT ? [x, y, xT] : [x, y]);
     return {
       value: y,
       gradFunc: (dy, saved) => {
-        const [sx, sy] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const [sx, sy, sxT] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
         const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
-        return [kernelGrad(sx, du, layout), tf.sum(du, 0)];
+        return [kernelGrad(sx, du, layout, sxT ?? null), tf.sum(du, 0)];
       },
     };
   }) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
