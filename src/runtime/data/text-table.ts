@@ -128,6 +128,13 @@ function readDelimited(text: string, ctx: LoadContext, labelColumn: string): Raw
   let labelIdx = -1;
   let labels: (string | null)[] | null = null;
   let sinceProgress = 0;
+  // One string per distinct label: a million rows of a few classes hold a million references, not a million strings.
+  const names = new Map<string, string>();
+  const intern = (s: string): string => {
+    let v = names.get(s);
+    if (v === undefined) names.set(s, (v = s));
+    return v;
+  };
 
   const countLines = (from: number, to: number): number => {
     let n = 0;
@@ -193,7 +200,7 @@ function readDelimited(text: string, ctx: LoadContext, labelColumn: string): Raw
           if (!Number.isNaN(x)) present[c]!++;
         }
       }
-      if (labels) labels.push(labelIdx >= 0 && !isMissingCell(cells[labelIdx]!) ? cells[labelIdx]!.trim() : null);
+      if (labels) labels.push(labelIdx >= 0 && !isMissingCell(cells[labelIdx]!) ? intern(cells[labelIdx]!.trim()) : null);
       if (ctx.onProgress && ++sinceProgress >= 65536) {
         sinceProgress = 0;
         ctx.onProgress(end / text.length);
