@@ -1,6 +1,7 @@
 /** The backend the app starts on when the person has not chosen one (issue 16). */
 import { describe, expect, it } from 'vitest';
-import { SOFTWARE_RENDERER, chooseBackend } from '../../src/worker/backend-choice';
+import { SOFTWARE_RENDERER, chooseBackend, threadsNote } from '../../src/worker/backend-choice';
+import { parseRequest } from '../../src/worker/protocol';
 
 const info = (renderer: string, vendor = 'Google Inc. (Google)') => ({ vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) });
 
@@ -25,5 +26,21 @@ describe('backend choice', () => {
     const none = chooseBackend(null);
     expect(none.backend).toBe('wasm');
     expect(none.reason).toMatch(/not available/);
+  });
+
+  it("init takes 'auto' besides the backends; nothing else", () => {
+    expect(parseRequest({ type: 'init', graph: {}, backend: 'auto', seed: 1 }).ok).toBe(true);
+    expect(parseRequest({ type: 'init', graph: {}, backend: 'fastest', seed: 1 }).ok).toBe(false);
+    expect(parseRequest({ type: 'setBackend', backend: 'auto' }).ok).toBe(false);
+  });
+
+  it('says how many threads wasm runs on, and why only one', () => {
+    const iso = threadsNote({ build: 'threaded-simd', threads: 1, isolated: true, cores: 2 });
+    expect(iso.text).toBe('1 thread');
+    expect(iso.title).toMatch(/threaded SIMD build on 1 thread of 2 cores.*half of the cores, so one thread here/);
+    expect(threadsNote({ build: 'threaded-simd', threads: 4, isolated: true, cores: 8 }).text).toBe('4 threads');
+    const plain = threadsNote({ build: 'simd', threads: 1, isolated: false, cores: 2 });
+    expect(plain.text).toBe('1 thread (not isolated)');
+    expect(plain.title).toMatch(/not cross-origin isolated/);
   });
 });
