@@ -4,14 +4,14 @@
  * throttled hover decodes) and what it does with the answers (the diverging node highlighted
  * and focused, the collapse alarm, the IWAE gap, errors routed to their panel).
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
 import { useGraphStore } from '../../src/stores/graph';
 import { useOverlayStore } from '../../src/stores/overlay';
 import { useTrainingStore } from '../../src/stores/training';
 import { useBugHuntStore } from '../../src/stores/bughunt';
-import { COMPARE_REASON, useInstrumentsStore } from '../../src/stores/instruments';
+import { COMPARE_REASON, HOVER_INTERVAL_MS, useInstrumentsStore } from '../../src/stores/instruments';
 import { FakeWorker } from '../fixtures/fake-worker';
 import type { WorkerEvent } from '../../src/worker/protocol';
 import type { InstrumentEventOf } from '../../src/worker/instruments-protocol';
@@ -165,7 +165,13 @@ describe('instruments store', () => {
     expect(store.iwaeError).toBe('Reset to train it.');
   });
 
-  it('hover decodes at most one point at a time, and the newest point wins', async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hover decodes at most one point at a time, and the newest point wins', () => {
+    // The throttle's clock is faked: a real 60 ms wait for a 40 ms timer fails on a loaded machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { store, w } = setup();
     store.hover(Float32Array.of(0, 0));
     store.hover(Float32Array.of(1, 1));
@@ -176,7 +182,9 @@ describe('instruments store', () => {
     const img = { count: 1, width: 28, height: 28, pixels: new Uint8Array(784) };
     w.emit({ type: 'latentDecoded', id: first[0]!.id as number, purpose: 'hover', step: 0, images: img, note: null });
     expect(store.decoded.hover?.images).toEqual(img);
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(HOVER_INTERVAL_MS - 1);
+    expect(w.of('latentDecode')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
     const all = w.of('latentDecode');
     expect(all).toHaveLength(2);
     expect(Array.from(all[1]!.z as Float32Array)).toEqual([2, 2]);
