@@ -86,6 +86,11 @@ export interface TrainingState {
   advice: WorkerEventOf<'backendAdvice'> | null;
   /** Whether the open graph compiles (the graph store's canTrain, mirrored). */
   graphCompiles: boolean;
+  /**
+   * The document was replaced and the worker has not been ready with the new one yet: what its
+   * old trainer still reports (steps in flight, evaluations, images, the pause's step) is dropped.
+   */
+  detached: boolean;
 }
 
 export function initialTrainingState(o: { backend: Backend; chosen: boolean; graphCompiles: boolean }): TrainingState {
@@ -123,11 +128,16 @@ export function initialTrainingState(o: { backend: Backend; chosen: boolean; gra
     fatal: null,
     advice: null,
     graphCompiles: o.graphCompiles,
+    detached: false,
   };
 }
 
+/** The old trainer's reports, dropped while `detached`. */
+const OLD_RUN_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['stepped', 'stats', 'evaluated', 'images', 'probe', 'breakpoint', 'graphUpdated']);
+
 /** What one worker event does to the state. Events it has no use for return `s` itself. */
 export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
+  if (s.detached && OLD_RUN_EVENTS.has(ev.type)) return s;
   switch (ev.type) {
     case 'ready': {
       // Another rebuild is queued behind this one (e.g. a preset opened during start-up): not ready yet.
@@ -153,6 +163,7 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
         numTensors: ev.numTensors,
         step: ev.step,
         needsReset: null,
+        detached: false,
       };
     }
     case 'stepped': {
@@ -195,13 +206,15 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
       return { ...s, breakpoint: { ...ev.diagnostic, loss: ev.loss } };
     case 'state': {
       const f = flushPending(s);
-      if (ev.running) return { ...f, phase: 'running', busy: false, step: ev.step };
+      // The old trainer's step is not the new document's.
+      const step = s.detached ? s.step : ev.step;
+      if (ev.running) return { ...f, phase: 'running', busy: false, step };
       const stale = ev.reason === 'stale' && !f.needsReset && !f.graphCompiles;
       return {
         ...f,
         phase: f.phase === 'running' || f.phase === 'starting' ? 'ready' : f.phase,
         busy: false,
-        step: ev.step,
+        step,
         lastNotice: stale ? { code: 'STALE_GRAPH', message: 'Training paused: the graph does not compile.' } : f.lastNotice,
       };
     }
@@ -260,6 +273,16 @@ export function clearRun(s: TrainingState, keepPrevious: boolean): TrainingState
     probe: null,
     portStats: {},
   };
+}
+
+/**
+ * A new document (New, Open, a preset, a restored autosave): the training panel starts clean —
+ * step 0, no series, reconstructions, samples, probe, breakpoint, Reset or notice of the old
+ * graph — and the old run stays only as the faint previous series. Calling it twice keeps
+ * that previous run (an empty series never replaces it).
+ */
+export function documentReplaced(s: TrainingState): TrainingState {
+  return { ...clearRun(s, true), images: null, probeEdge: null, needsReset: null, lastNotice: null, advice: null, detached: true };
 }
 
 export function clearBreakpoint(s: TrainingState): TrainingState {

@@ -18,7 +18,7 @@ import { TrainingClient, type WorkerLike } from '../worker/client';
 import { nodeBadges } from '../runtime/badges';
 import { median } from '../runtime/stats';
 import type { Backend, DiagnosticShape, PortStat, WorkerEvent } from '../worker/protocol';
-import { clearBreakpoint, clearRun, flushPending, initialTrainingState, reduce, type Series, type TrainingState } from './training-reducer';
+import { clearBreakpoint, clearRun, documentReplaced, flushPending, initialTrainingState, reduce, type Series, type TrainingState } from './training-reducer';
 
 export { emptySeries, reduce, type Notice, type Phase, type Series, type TrainingState } from './training-reducer';
 
@@ -113,6 +113,8 @@ export const useTrainingStore = defineStore('training', () => {
   /** The graph document that the worker trains (for "graph untouched" after a crash). */
   let sentDocument = -1;
   let syncPending = false;
+  /** The documentVersion the panel was last cleared for. */
+  let clearedDocument = -1;
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const SHOW_EVERY_MS = 100;
 
@@ -329,8 +331,8 @@ export const useTrainingStore = defineStore('training', () => {
       return;
     }
     if (graphStore.documentVersion !== sentDocument) {
-      // A new document: start over (the last document's run is not comparable).
-      commit({ ...clearRun(state.value, false), needsReset: null });
+      // A new document: start over (the panel was cleared when it arrived, see the watcher below).
+      commit(documentReplaced(state.value));
       seed.value = graphStore.graph.training?.seed ?? seed.value;
       init();
       return;
@@ -344,7 +346,14 @@ export const useTrainingStore = defineStore('training', () => {
     () => [graphStore.structureVersion, graphStore.paramsVersion, graphStore.documentVersion],
     () => {
       syncPending = true;
-      if (graphStore.documentVersion !== sentDocument) overlay.clear();
+      if (graphStore.documentVersion !== sentDocument && clearedDocument !== graphStore.documentVersion) {
+        // A new document: the panel starts clean at once, whether or not the new graph can train
+        // (an empty one cannot) and before its analysis lands; a running run stops.
+        clearedDocument = graphStore.documentVersion;
+        overlay.clear();
+        if (phase.value === 'running') pause();
+        commit(documentReplaced(state.value));
+      }
       if (!graphStore.analysisPending) syncGraph();
     },
   );
@@ -413,6 +422,7 @@ export const useTrainingStore = defineStore('training', () => {
     probeEdge: field('probeEdge'),
     portStats: field('portStats'),
     breakpoint: field('breakpoint'),
+    detached: field('detached'),
     needsReset,
     lastNotice: field('lastNotice'),
     fatal,

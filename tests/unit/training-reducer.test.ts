@@ -3,7 +3,7 @@
  * input is deep-frozen, so a reducer that mutated its state or event would throw here.
  */
 import { describe, expect, it } from 'vitest';
-import { clearRun, initialTrainingState, reduce, type TrainingState } from '../../src/stores/training-reducer';
+import { clearRun, documentReplaced, initialTrainingState, reduce, type TrainingState } from '../../src/stores/training-reducer';
 import type { WorkerEvent } from '../../src/worker/protocol';
 
 function freeze<T>(x: T): T {
@@ -141,5 +141,35 @@ describe('the training reducer', () => {
     expect(run(s, { type: 'disposed' })).toBe(s);
     expect(run(s, { type: 'iwaeProgress', done: 1, total: 2 } as WorkerEvent)).toBe(s);
     expect(run(s, { type: 'memory', numTensors: 7, numBytes: 1 }).numTensors).toBe(7);
+  });
+
+  it('a replaced document (New, Open, a preset) starts the panel clean, keeping the old run only as the faint previous one', () => {
+    const images = { type: 'images', step: 3, inputs: null, recons: null, samples: null, note: null } as unknown as WorkerEvent;
+    const breakpoint: WorkerEvent = { type: 'breakpoint', diagnostic: { code: 'NON_FINITE', severity: 'error', node: 'enc', port: 'mu', message: 'NaN', step: 3 }, loss: null };
+    const evaluated: WorkerEvent = { type: 'evaluated', metrics: { step: 3, heldOutLoss: 120, recon: 0, kl: 0, count: 100 }, epochEnd: false };
+    const old = run(start({ probeEdge: { from: 'enc.mu', to: 'x.y' } }), ready(), stepped(1), stepped(2), stepped(3), evaluated, images, breakpoint, {
+      type: 'state',
+      running: false,
+      step: 3,
+      reason: 'breakpoint',
+    });
+    expect(old).toMatchObject({ step: 3, images: { step: 3 }, breakpoint: { code: 'NON_FINITE' } });
+    const fresh = documentReplaced(freeze(old));
+    expect(fresh).toMatchObject({ step: 0, epoch: 0, last: null, lastEval: null, images: null, probe: null, probeEdge: null, breakpoint: null, needsReset: null, detached: true });
+    expect(fresh.series.step).toEqual([]);
+    expect(fresh.series.evalStep).toEqual([]);
+    expect(fresh.previous?.step).toEqual([1, 2, 3]);
+    expect(fresh.run).toBe(old.run + 1);
+    // Cleared again when the new graph is sent: the previous run stays.
+    expect(documentReplaced(freeze(fresh)).previous?.step).toEqual([1, 2, 3]);
+
+    // What the old trainer still reports (in flight, or the pause that stops it) is not the new document's.
+    const late = run(fresh, stepped(4), evaluated, images, breakpoint, { type: 'state', running: false, step: 4, reason: 'pause' });
+    expect(late).toMatchObject({ step: 0, images: null, breakpoint: null, phase: 'ready', detached: true });
+    expect(late.series.step).toEqual([]);
+    // The worker's ready with the new graph ends that.
+    const next = run(late, ready(), stepped(1));
+    expect(next).toMatchObject({ step: 1, detached: false });
+    expect(next.series.step).toEqual([1]);
   });
 });

@@ -190,6 +190,48 @@ describe('training store', () => {
     expect(overlay.highlight).toBeNull();
   });
 
+  it('New, Open or a preset starts the panel clean, even for an empty graph; the old run is only the faint previous one', async () => {
+    const { store, overlay, graph, w } = setup();
+    w().emit(ready());
+    store.run();
+    w().emit({ type: 'state', running: true, step: 0, reason: 'run' });
+    for (let i = 1; i <= 5; i++) w().emit(stepped(i));
+    w().emit({ type: 'images', step: 5, inputs: null, recons: null, samples: null, note: null } as unknown as WorkerEvent);
+    w().emit({ type: 'breakpoint', diagnostic: { code: 'NON_FINITE', severity: 'error', node: 'enc', port: 'mu', step: 5, message: 'NaN' }, loss: null });
+    w().emit({ type: 'state', running: false, step: 5, reason: 'breakpoint' });
+    expect(store.step).toBe(5);
+    expect(store.images).not.toBeNull();
+    store.run();
+    w().emit({ type: 'state', running: true, step: 5, reason: 'run' });
+
+    graph.newGraph();
+    await nextTick();
+    expect(store.canTrain).toBe(false); // "Cannot train: the graph is empty"
+    expect(w().types()).toContain('pause');
+    expect(store.step).toBe(0);
+    expect(store.series.step).toEqual([]);
+    expect(store.previous?.step).toEqual([1, 2, 3, 4, 5]);
+    expect(store.images).toBeNull();
+    expect(store.breakpoint).toBeNull();
+    expect(overlay.highlight).toBeNull();
+    // The old run's last step and its pause arrive after New: not shown.
+    w().emit(stepped(6));
+    w().emit({ type: 'state', running: false, step: 6, reason: 'pause' });
+    expect(store.step).toBe(0);
+    expect(store.series.step).toEqual([]);
+
+    // A preset: a fresh trainer for it, still clean.
+    expect(graph.loadPreset('standard-vae').ok).toBe(true);
+    graph.analyzeNow();
+    await nextTick();
+    expect(w().types().at(-1)).toBe('init');
+    expect(store.step).toBe(0);
+    expect(store.previous?.step).toEqual([1, 2, 3, 4, 5]);
+    w().emit(ready());
+    w().emit(stepped(1));
+    expect(store.step).toBe(1);
+  });
+
   it('a crashed worker is reported as fatal; Restart starts a fresh one with the untouched graph', () => {
     const { store, graph, workers, w } = setup();
     w().emit(ready());
