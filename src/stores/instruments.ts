@@ -25,6 +25,7 @@ import { parseGraph } from '../graph/schema';
 import { firstDiagnosticText } from '../graph/diagnostics';
 import { LatestRequest } from './latest-request';
 import { applyFixes } from '../graph/answers';
+import { COLLAPSE_CALM, collapseRuleText, watchCollapse, type CollapseWatch } from '../runtime/instruments/collapse';
 import type { WorkerEvent } from '../worker/protocol';
 import type { CompareOutcome, InstrumentEventOf, InstrumentRequestType } from '../worker/instruments-protocol';
 import type { ImageBlock } from '../worker/image-block';
@@ -77,7 +78,8 @@ export const useInstrumentsStore = defineStore('instruments', () => {
 
   /** The worker holds a trainer for the open graph (instrument requests can be answered). */
   const ready = computed(
-    () => (training.phase === 'ready' || training.phase === 'running') && training.canTrain && !training.needsReset && !training.fatal,
+    () =>
+      (training.phase === 'ready' || training.phase === 'running') && training.canTrain && !training.needsReset && !training.fatal && !training.detached,
   );
   /** The instruments tab is open: the latent views refresh only then. */
   const visible = ref(false);
@@ -91,8 +93,11 @@ export const useInstrumentsStore = defineStore('instruments', () => {
     training.send({ type: 'latentStats' });
     return true;
   });
-  /** The posterior-collapse alarm (collapseAlarm in the worker), once the model has trained. */
-  const alarm = computed(() => !!stats.value && stats.value.alarm && stats.value.step > 0);
+  /** The posterior-collapse alarm: watchCollapse over this run's held-out statistics (it waits until collapse is established). */
+  const collapseWatch = shallowRef<CollapseWatch>(COLLAPSE_CALM);
+  const alarm = computed(() => !!stats.value && collapseWatch.value.alarm);
+  /** The alarm's rule in words (its title and help). */
+  const collapseRule = collapseRuleText();
   /** Dimensions, most KL first. */
   const dimsByKl = computed(() => {
     const s = stats.value;
@@ -317,21 +322,27 @@ export const useInstrumentsStore = defineStore('instruments', () => {
     hoverRequest.abandon();
   }
 
+  /** What describes the trainer's weights: a new trainer or a new document forgets it. */
+  function forgetRun(): void {
+    stats.value = null;
+    collapseWatch.value = COLLAPSE_CALM;
+    codes.value = null;
+    probe.value = null;
+    decoded.value = {};
+    iwae.value = null;
+    iwaeBusy.value = false;
+    iwaeProgress.value = null;
+    compareBusy.value = false;
+    compareProgress.value = null;
+    abandonRequests();
+    pendingDecodes.clear();
+  }
+
   function onEvent(ev: WorkerEvent): void {
     switch (ev.type) {
       case 'ready':
         // A new trainer (new graph, reset, backend): the old numbers describe other weights.
-        stats.value = null;
-        codes.value = null;
-        probe.value = null;
-        decoded.value = {};
-        iwae.value = null;
-        iwaeBusy.value = false;
-        iwaeProgress.value = null;
-        compareBusy.value = false;
-        compareProgress.value = null;
-        abandonRequests();
-        pendingDecodes.clear();
+        forgetRun();
         if (visible.value) queueMicrotask(() => refreshLatent());
         return;
       case 'evaluated':
@@ -352,7 +363,12 @@ export const useInstrumentsStore = defineStore('instruments', () => {
         }
         return;
       case 'latentStats':
+        if (training.detached) {
+          statsRequest.answered(); // about the previous document's weights
+          return;
+        }
         stats.value = ev;
+        collapseWatch.value = watchCollapse(collapseWatch.value, ev);
         statsError.value = null;
         statsRequest.answered();
         return;
@@ -445,6 +461,8 @@ export const useInstrumentsStore = defineStore('instruments', () => {
   watch(
     () => graphStore.documentVersion,
     () => {
+      // The old run's statistics, alarm and views describe another graph (New, Open, a preset).
+      forgetRun();
       compare.value = null;
       compareError.value = null;
       referenceChoice.value = '';
@@ -465,6 +483,8 @@ export const useInstrumentsStore = defineStore('instruments', () => {
     stats,
     statsError,
     alarm,
+    collapseWatch,
+    collapseRule,
     dimsByKl,
     refreshStats,
     // IWAE

@@ -101,7 +101,7 @@ export const INSTRUMENT_EVENTS = [
     activeUnits: z.number().int(),
     latentDim: z.number().int(),
     count: z.number().int(),
-    /** collapseAlarm(stats) with its defaults. */
+    /** collapseAlarm(stats) with its defaults: this statistic looks collapsed (the store's alarm waits for watchCollapse). */
     alarm: z.boolean(),
     activeThreshold: z.number(),
     collapseKl: z.number(),

@@ -123,29 +123,59 @@ describe('instruments store', () => {
     expect(store.compareBusy).toBe(false);
   });
 
-  it('asks for the latent statistics with each evaluation, one at a time, and raises the collapse alarm only after training', () => {
+  it('asks for the latent statistics with each evaluation, one at a time, and raises the collapse alarm once collapse is established', () => {
     const { store, w } = setup();
     const evaluated = (step: number): WorkerEvent => ({ type: 'evaluated', metrics: { step, heldOutLoss: 200, recon: 190, kl: 10, count: 1000 }, epochEnd: false });
+    const flat = (step: number) => stats(step, new Array(20).fill(0.001), new Array(20).fill(1e-4));
     w.emit(evaluated(50));
     w.emit(evaluated(100)); // while the first is in flight: one more afterwards, not two
     expect(w.of('latentStats')).toHaveLength(1);
-    w.emit(stats(50, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
+    w.emit(flat(50));
     expect(w.of('latentStats')).toHaveLength(2);
-    w.emit(stats(100, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
+    w.emit(flat(100));
     expect(w.of('latentStats')).toHaveLength(2);
-    expect(store.alarm).toBe(true);
+    // Early in training every VAE looks like that: no alarm yet.
     expect(store.stats?.activeUnits).toBe(0);
-    // An untrained model (step 0) is not called collapsed.
-    w.emit(stats(0, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
     expect(store.alarm).toBe(false);
-    // A healthy model: bars sorted by KL for the traversal rows.
+    for (const step of [200, 250]) w.emit(flat(step));
+    expect(store.alarm).toBe(false);
+    w.emit(flat(300));
+    expect(store.alarm).toBe(true);
+    expect(store.collapseRule).toMatch(/from step 200 on, 3 consecutive held-out evaluations/);
+    // Statistics from an earlier step (a Reset) start over.
+    w.emit(flat(0));
+    expect(store.alarm).toBe(false);
+    for (const step of [200, 250, 300]) w.emit(flat(step));
+    expect(store.alarm).toBe(true);
+    // A healthy model clears it: bars sorted by KL for the traversal rows.
     const kl = Array.from({ length: 20 }, (_, j) => (j === 3 ? 5 : j === 7 ? 2 : 0.01));
-    w.emit(stats(150, kl, kl.map((k) => (k > 1 ? 1 : 0.001))));
+    w.emit(stats(350, kl, kl.map((k) => (k > 1 ? 1 : 0.001))));
     expect(store.alarm).toBe(false);
     expect(store.dimsByKl.slice(0, 2)).toEqual([3, 7]);
     // A new trainer forgets them.
     w.emit(ready());
     expect(store.stats).toBeNull();
+  });
+
+  it('a new document (New, Open, a preset) forgets the statistics and the alarm, and ignores late answers about the old weights', async () => {
+    const { store, graph, w } = setup();
+    for (const step of [200, 250, 300]) w.emit(stats(step, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
+    expect(store.alarm).toBe(true);
+    graph.newGraph();
+    await nextTick();
+    expect(store.stats).toBeNull();
+    expect(store.alarm).toBe(false);
+    expect(store.ready).toBe(false);
+    w.emit(stats(350, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
+    expect(store.stats).toBeNull();
+    expect(graph.loadPreset('posterior-collapse').ok).toBe(true);
+    graph.analyzeNow();
+    await nextTick();
+    expect(store.stats).toBeNull();
+    w.emit(ready());
+    w.emit(stats(10, new Array(20).fill(0.001), new Array(20).fill(1e-4)));
+    expect(store.stats?.step).toBe(10);
+    expect(store.alarm).toBe(false);
   });
 
   it('IWAE: busy with progress, then the gap to the −ELBO; an error clears busy', () => {

@@ -9,7 +9,7 @@ import { applyCommands, type Command } from '../../src/graph/commands';
 import { compile, type Plan } from '../../src/compiler/compile';
 import { registry } from '../../nodes';
 import { relativeDiff, jsonSummary } from '../../src/runtime/instruments/summary';
-import { collapseAlarm, COLLAPSE_KL_NATS } from '../../src/runtime/instruments/latent';
+import { collapseAlarm, COLLAPSE_KL_NATS } from '../../src/runtime/instruments/collapse';
 import { ancestors, descendants, findLatent } from '../../src/runtime/instruments/subgraph';
 import { primitivesVae } from '../integration/instruments-graphs';
 

@@ -18,7 +18,19 @@ export {
   type DivergenceReason,
   type SameEvent,
 } from './compare';
-export { latentStats, collapseAlarm, ACTIVE_UNIT_THRESHOLD, COLLAPSE_KL_NATS, type LatentStats, type LatentStatsResult, type CollapseOptions } from './latent';
+export { latentStats, ACTIVE_UNIT_THRESHOLD, type LatentStats, type LatentStatsResult } from './latent';
+export {
+  collapseAlarm,
+  watchCollapse,
+  collapseRuleText,
+  COLLAPSE_KL_NATS,
+  COLLAPSE_MIN_STEPS,
+  COLLAPSE_CONSECUTIVE,
+  COLLAPSE_CALM,
+  type CollapseOptions,
+  type CollapseWatch,
+  type CollapseWatchOptions,
+} from './collapse';
 export { iwaeNll, type IwaeOptions, type IwaeResult, type IwaeNllResult } from './iwae';
 export { jsonSummary, finiteOrNull, relativeDiff, type TensorSummary, type JsonNumber } from './summary';
 export { findLatent, type LatentSite } from './subgraph';

@@ -1,6 +1,6 @@
 /**
- * Per-latent-dimension KL and active units on the held-out set, and the posterior-collapse
- * alarm (lecture: when the KL term wins, q(z|x) = p(z) for every x and the decoder ignores z).
+ * Per-latent-dimension KL and active units on the held-out set, which the posterior-collapse
+ * alarm reads (./collapse; lecture: when the KL term wins, q(z|x) = p(z) for every x and the decoder ignores z).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../graph/diagnostics';
@@ -95,28 +95,4 @@ export function latentStats(trainer: Trainer, opts: LatentStatsOptions = {}): La
     latentDim: d,
     count,
   };
-}
-
-/** Below this held-out KL (nats per example, all dimensions) z carries too little about x to matter. */
-export const COLLAPSE_KL_NATS = 0.5;
-
-export interface CollapseOptions {
-  /** Fires when at most this many units are active (default 0: none). */
-  maxActiveUnits?: number;
-  /** Fires when the total KL is below this many nats (default COLLAPSE_KL_NATS = 0.5). */
-  minKl?: number;
-}
-
-/**
- * The posterior-collapse alarm. True when
- *  - no latent unit is active (activeUnits ≤ maxActiveUnits, default 0): μ(x) barely moves
- *    with x in any dimension, so the decoder gets nothing about x through z; or
- *  - the held-out KL, summed over dimensions, is below minKl (default 0.5 nats). The mean
- *    KL bounds the mutual information I(x; z) from above, so under half a nat z cannot
- *    even tell the ten digit classes apart (log 10 = 2.3 nats). This catches the slow
- *    collapse of a large β, where a few μ_j still wander just above the 0.01 variance
- *    threshold while each carries ~0.01 nats.
- */
-export function collapseAlarm(stats: Pick<LatentStats, 'activeUnits' | 'klTotal'>, opts: CollapseOptions = {}): boolean {
-  return stats.activeUnits <= (opts.maxActiveUnits ?? 0) || stats.klTotal < (opts.minKl ?? COLLAPSE_KL_NATS);
 }
