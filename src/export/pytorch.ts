@@ -48,9 +48,11 @@ export function exportPytorch(plan: Plan, opts: ExportOptions): ExportResult {
   const runs = plan.order.filter((id) => !SKIPPED(plan.nodes.get(id)!.type));
   for (const id of runs) {
     const n = plan.nodes.get(id)!;
-    if (!TEMPLATES[n.type]) {
+    const t = TEMPLATES[n.type];
+    const why = t ? (t.unsupported?.(n) ?? null) : 'the export has no template for this node type yet';
+    if (why) {
       unsupported.push(
-        error('EXPORT_UNSUPPORTED', `Node "${id}" (${n.type}) cannot be exported to PyTorch yet; nothing was written.`, {
+        error('EXPORT_UNSUPPORTED', `Node "${id}" (${n.type}) cannot be exported to PyTorch: ${why}. Nothing was written.`, {
           node: id,
           fix: 'Remove the node or replace it with nodes the export knows, or train it in VAE Lab.',
         }),

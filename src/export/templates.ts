@@ -21,6 +21,8 @@ export interface EmitContext {
 }
 
 export interface NodeTemplate {
+  /** Why this node's params are beyond the template (exported as EXPORT_UNSUPPORTED), or null. */
+  unsupported?(node: PlanNode): string | null;
   /** Helper classes of model.py this template uses (emitted once each). */
   classes?: readonly HelperClass[];
   /** The submodule's constructor, for a node with weights. */
@@ -67,6 +69,12 @@ const lastDim = (s: Shape | undefined): number => {
 type P = Record<string, unknown>;
 const params = (ctx: EmitContext) => ctx.node.params as P;
 
+/** The encoder and decoder templates write MLPs; another arch (DESIGN.md §8) is refused, never written as an MLP. */
+function mlpOnly(node: PlanNode): string | null {
+  const arch = node.params.arch ?? 'mlp';
+  return arch === 'mlp' ? null : `its arch "${String(arch)}" has no PyTorch template yet (only "mlp")`;
+}
+
 const binary = (symbol: string, op: string): NodeTemplate => ({
   summary: () => `y = ${symbol}, element-wise, broadcasting as NumPy`,
   forward: (c) => [`${c.out('y')} = ${c.input('a')} ${op} ${c.input('b')}`],
@@ -86,6 +94,7 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
   },
 
   'vae.encoder': {
+    unsupported: mlpOnly,
     classes: ['MLPEncoder'],
     module: (c) => {
       const p = params(c);
@@ -118,6 +127,7 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
   },
 
   'vae.decoder': {
+    unsupported: mlpOnly,
     classes: ['MLPDecoder'],
     module: (c) => {
       const p = params(c);

@@ -156,4 +156,14 @@ describe('the PyTorch program', () => {
     expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'EXPORT_UNSUPPORTED', node: 'enc' })]);
     expect(r.diagnostics[0]!.message).toContain('vae.encoder-from-the-future');
   });
+
+  it('refuses an encoder or decoder whose arch is not "mlp" (conv, rnn: DESIGN.md §8) rather than write it as an MLP', () => {
+    const p = plan('presets/standard-vae.json');
+    const dec = p.nodes.get('dec')!;
+    const conv: Plan = { ...p, nodes: new Map(p.nodes).set('dec', { ...dec, params: { ...dec.params, arch: 'conv' } }) };
+    const r = exportPytorch(conv, { graphJson: '{}' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'EXPORT_UNSUPPORTED', node: 'dec', message: expect.stringContaining('"conv"') })]);
+  });
 });
