@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode } from './types';
+import { defineNode, structureWidth, type DataInfo } from './types';
+import { binarizeTransform } from './lib/binarize';
 
 export const params = z.strictObject({
   batchSize: z.number().int().min(1).max(10000).default(128),
@@ -8,6 +9,10 @@ export const params = z.strictObject({
   heldOut: z.number().int().min(1).max(5000).default(1000),
 });
 export type Params = z.infer<typeof params>;
+
+/** The built-in MNIST (public/data/mnist.bin): 10,000 digits of 28×28×1 (DESIGN §3). */
+export const MNIST_INFO: DataInfo = { structure: { kind: 'image', h: 28, w: 28, c: 1 }, n: 10000 };
+const WIDTH = structureWidth(MNIST_INFO.structure);
 
 export default defineNode<Params>({
   type: 'data.mnist',
@@ -28,10 +33,11 @@ export default defineNode<Params>({
     { param: 'scale', label: 'scale', step: 0.1, help: 'multiplies the [0,1] pixels' },
     { param: 'heldOut', label: 'held-out digits' },
   ],
-  inferShapes: () => ({ ok: true, outputs: { x: ['B', 784], label: ['B'] } }),
+  data: { builtin: MNIST_INFO, batchSize: (p) => p.batchSize, heldOut: (p) => p.heldOut },
+  inferShapes: () => ({ ok: true, outputs: { x: ['B', WIDTH], label: ['B'] }, structure: { x: MNIST_INFO.structure } }),
   range: (p, port) => (port === 'x' ? [Math.min(0, p.scale), Math.max(0, p.scale)] : [0, 9]),
   forward: (ctx) => ({
-    x: ctx.data.images({ binarize: ctx.params.binarize, scale: ctx.params.scale }, ctx.nodeId),
+    x: ctx.data.x(ctx.nodeId, binarizeTransform(ctx.params)),
     label: ctx.data.labels(),
   }),
 });

@@ -39,7 +39,8 @@ export default defineNode<Params>({
   // The ELBO adds the reconstruction and the KL on one scale: both sums, or both means.
   lint: ({ nodeId, params: p, active, nodes }) => {
     if (!active) return [];
-    const other = nodes.find((n) => n.active && n.role === 'reconstruction' && n.params.reduction !== p.reduction);
+    // a reconstruction term that declares its reduction over features (sum or mean)
+    const other = nodes.find((n) => n.active && n.role === 'reconstruction' && typeof n.params.reduction === 'string' && n.params.reduction !== p.reduction);
     if (!other) return [];
     return [
       warning(

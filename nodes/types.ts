@@ -8,8 +8,21 @@ import type { ControlDecl, ControlSpec, NodeTypeInfo } from '../src/graph/catalo
 import { controlsFrom } from '../src/graph/controls';
 import type { Shape } from '../src/graph/ports';
 import type { Diagnostic } from '../src/graph/diagnostics';
+import type { DataInfo, DataStructure } from '../src/graph/structure';
 
 export type { Shape };
+export { formatStructure, structureWidth, type DataInfo, type DataStructure } from '../src/graph/structure';
+
+/** A data node's part of the contract (its role is 'data'). */
+export interface DataNodeSpec<P> {
+  /** Built-in data (MNIST): what the node knows without loading a file. */
+  builtin?: DataInfo;
+  /** The file a file-backed node reads: it compiles only with what loading learned (else DATA_MISSING). */
+  file?(params: P): string;
+  batchSize(params: P): number;
+  /** How many of the n examples are held out (a count, or ceil(n·fraction)). */
+  heldOut(params: P, n: number): number;
+}
 
 export interface ShapeContext<P> {
   nodeId: string;
@@ -22,10 +35,14 @@ export interface ShapeContext<P> {
    * reconstruction loss pairs xHat with x), for params such as the decoder's outputUnits "auto".
    */
   hint(outputPort: string): Shape | undefined;
+  /** The structure of the data arriving on each input that carries one (conv and recurrent layers read it). */
+  structures?: Record<string, DataStructure | undefined>;
+  /** For a data node: what loading learned about its source (or its built-in info); undefined when unknown. */
+  data?: DataInfo;
 }
 
 export type ShapeResult =
-  | { ok: true; outputs: Record<string, Shape> }
+  | { ok: true; outputs: Record<string, Shape>; structure?: Record<string, DataStructure> }
   | { ok: false; code: 'SHAPE_MISMATCH' | 'BAD_PARAM'; port: string | null; message: string; fix?: string };
 
 export interface VarSpec {
@@ -38,12 +55,32 @@ export interface VarSpec {
 /** Roles let the trainer find the reconstruction term, the KL and the objective without knowing node types. */
 export type NodeRole = 'data' | 'reconstruction' | 'kl' | 'beta' | 'optimizer' | 'reparameterize' | 'encoder' | 'decoder' | 'op';
 
+/**
+ * The examples behind a data node, in file order (plain JS, no tfjs): the runtime splits
+ * and batches them as DESIGN §3/§7 say, whatever their structure.
+ */
+export interface DataSource {
+  readonly info: DataInfo;
+  /** Writes examples `indices`, one after another, D = structureWidth(info.structure) floats each, into `out`. */
+  fill(indices: ArrayLike<number>, out: Float32Array): void;
+  labels(indices: ArrayLike<number>): Int32Array;
+}
+
+/** An in-place, per-batch transform a data node asks of its values (MNIST's binarize and scale). */
+export interface FeedTransform {
+  /** Names the transform: the same key gives the same held-out values (they are cached). */
+  key: string;
+  /** It draws random numbers: the runtime passes a uniform [0,1) source keyed by (seed, step, node). */
+  random: boolean;
+  apply(values: Float32Array, rand?: () => number): void;
+}
+
 /** What the runtime gives a data node for the current batch. */
 export interface DataFeed {
   /** Number of examples in this batch. */
   size: number;
-  /** The batch's images [size, 784] in [0,1] scaled and binarized as the params ask. */
-  images(opts: { binarize: 'none' | 'threshold' | 'sample'; scale: number }, nodeId: string): tf.Tensor;
+  /** The batch's examples [size, D] as the source gives them, then `transform` applied. */
+  x(nodeId: string, transform?: FeedTransform): tf.Tensor;
   labels(): tf.Tensor;
 }
 
@@ -142,6 +179,8 @@ export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
   badge?(ctx: BadgeContext): Badge | null;
   /** The fix offered when a NaN or Infinity first appears at this node's output. */
   nonFiniteHint?(params: P): string | undefined;
+  /** A data node's batching, split and source (role 'data'). */
+  data?: DataNodeSpec<P>;
 }
 
 /** Erase the param type for the registry. */

@@ -7,6 +7,7 @@ import { validateGraph, graphSeed, LIMITS, type Graph, type GraphNode } from '..
 import { canConnect, parseEndpoint, type PortSpec, type Shape } from '../graph/ports';
 import type { NodeRegistry } from '../../nodes';
 import type { AnyNodeDef, LintNode, Range, VarSpec } from '../../nodes/types';
+import type { DataInfo, DataStructure } from '../graph/structure';
 
 export interface PlanInput {
   node: string;
@@ -23,6 +24,8 @@ export interface PlanNode {
   inShapes: Record<string, Shape | undefined>;
   multiShapes: Record<string, Shape[]>;
   outShapes: Record<string, Shape>;
+  /** The data structure each output carries, where it carries one (a data node's x). */
+  outStructure: Record<string, DataStructure>;
   variables: VarSpec[];
   /** Feeds the optimizer: runs in training. */
   active: boolean;
@@ -38,6 +41,8 @@ export interface Plan {
   optimizer: string;
   /** The data source that drives batching (the first active data node). */
   data: string;
+  /** What the compiler knew about that data node's examples (structure, n). */
+  dataInfo: DataInfo;
   batchSize: number;
   heldOut: number;
   seed: number;
@@ -47,7 +52,14 @@ export interface Plan {
 
 export type CompileResult = { ok: true; plan: Plan; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[]; warnings: Diagnostic[] };
 
-export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
+/** What loading learned about each file-backed data node, by node id (DESIGN §1, §7). */
+export type LoadedData = Readonly<Record<string, DataInfo | undefined>>;
+
+/**
+ * Compile a graph. `data` is what loading learned about each data node's file; without it a
+ * file-backed data node reports DATA_MISSING (and nothing downstream of it is checked).
+ */
+export function compile(graph: Graph, registry: NodeRegistry, data: LoadedData = {}): CompileResult {
   // 1. resolve + params: node ids, types, params, endpoints (shared with the file parser).
   const validated = validateGraph(graph, registry);
   if (validated.diagnostics.length) return { ok: false, diagnostics: validated.diagnostics, warnings: [] };
@@ -174,7 +186,27 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
   }
   if (errors.length) return { ok: false, diagnostics: errors, warnings };
 
+  // 6b. data: a data node's info is what loading learned (or its built-in info); a file-backed one without it is DATA_MISSING
+  const dataInfo = new Map<string, DataInfo>();
+  for (const id of order) {
+    const spec = defOf(id).data;
+    if (!spec) continue;
+    const loaded = data[id];
+    if (loaded) dataInfo.set(id, loaded);
+    else if (spec.file) {
+      const file = spec.file(params.get(id)!);
+      errors.push(
+        error('DATA_MISSING', file ? `${describeNode(byId.get(id)!)} reads "${file}", which has not been loaded.` : `${describeNode(byId.get(id)!)} has no data file.`, {
+          node: id,
+          port: defOf(id).outputs[0]?.name ?? null,
+          fix: file ? `Load "${file}" again (pick the file), or choose another.` : 'Pick a data file for this node.',
+        }),
+      );
+    } else if (spec.builtin) dataInfo.set(id, spec.builtin);
+  }
+
   // 7. shapes (memoised, so "auto" params can look downstream for a hint)
+  const structures = new Map<string, Record<string, DataStructure>>();
   const outShapes = new Map<string, Record<string, Shape>>();
   const inShapesOf = new Map<string, { single: Record<string, Shape | undefined>; multi: Record<string, Shape[]> }>();
   const inProgress = new Set<string>();
@@ -184,6 +216,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
     const done = outShapes.get(id);
     if (done) return done;
     if (inProgress.has(id) || !evaluable.has(id)) return null;
+    if (defOf(id).data?.file && !dataInfo.has(id)) return null; // DATA_MISSING, reported above
     inProgress.add(id);
     const def = defOf(id);
     const single: Record<string, Shape | undefined> = {};
@@ -206,12 +239,20 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
       inProgress.delete(id);
       return null;
     }
+    const inStructures: Record<string, DataStructure | undefined> = {};
+    for (const p of def.inputs) {
+      const s = inEdges.get(id)![p.name]?.[0];
+      inStructures[p.name] = s ? structures.get(s.node)?.[s.port] : undefined;
+    }
+    const info = dataInfo.get(id);
     const result = def.inferShapes({
       nodeId: id,
       params: params.get(id)!,
       inputs: single,
       multi,
       hint: (port: string) => hintFor(id, port),
+      structures: inStructures,
+      ...(info ? { data: info } : {}),
     });
     inProgress.delete(id);
     if (!result.ok) {
@@ -223,6 +264,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
       return null;
     }
     outShapes.set(id, result.outputs);
+    if (result.structure) structures.set(id, result.structure);
     return result.outputs;
   };
 
@@ -240,7 +282,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
   };
 
   for (const id of order) if (evaluable.has(id)) shapeOf(id);
-  if (shapeErrors.length) return { ok: false, diagnostics: dedupe(shapeErrors), warnings };
+  if (errors.length || shapeErrors.length) return { ok: false, diagnostics: [...errors, ...dedupe(shapeErrors)], warnings };
 
   // 8. variables and the parameter budget
   const planNodes = new Map<string, PlanNode>();
@@ -262,6 +304,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
       inShapes: ins.single,
       multiShapes: ins.multi,
       outShapes: outs,
+      outStructure: structures.get(id) ?? {},
       variables,
       active: active.has(id),
     });
@@ -281,10 +324,21 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
   if (!dataId) {
     return { ok: false, diagnostics: [error('MISSING_INPUT', 'No data source feeds the optimizer.', { fix: 'Add a data.mnist node and wire its x into the encoder and the reconstruction loss.' })], warnings };
   }
-  const dataParams = params.get(dataId) as { batchSize: number; heldOut: number };
+  // every data node's batching, from its module's data hook
+  const batching = (id: string): { batchSize: number; heldOut: number } | null => {
+    const spec = defOf(id).data;
+    const info = dataInfo.get(id);
+    if (!spec || !info) return null;
+    const p = params.get(id)!;
+    return { batchSize: spec.batchSize(p), heldOut: spec.heldOut(p, info.n) };
+  };
+  const dataParams = batching(dataId);
+  if (!dataParams) {
+    return { ok: false, diagnostics: [error('INTERNAL', `Data node "${dataId}" (${defOf(dataId).type}) declares no data hook (batch size, held-out examples).`, { node: dataId })], warnings };
+  }
   for (const other of dataNodes.slice(1)) {
-    const op = params.get(other) as { batchSize: number; heldOut: number };
-    if (op.batchSize !== dataParams.batchSize || op.heldOut !== dataParams.heldOut) {
+    const op = batching(other);
+    if (op && (op.batchSize !== dataParams.batchSize || op.heldOut !== dataParams.heldOut)) {
       errors.push(
         error('BAD_PARAM', `Data sources "${dataId}" and "${other}" disagree on batchSize or heldOut; every data source reads the same batch.`, {
           node: other,
@@ -305,6 +359,7 @@ export function compile(graph: Graph, registry: NodeRegistry): CompileResult {
     nodes: planNodes,
     optimizer: optimizer!.id,
     data: dataId,
+    dataInfo: dataInfo.get(dataId)!,
     batchSize: dataParams.batchSize,
     heldOut: dataParams.heldOut,
     seed: graphSeed(graph),

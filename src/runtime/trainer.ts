@@ -7,11 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../compiler/compile';
 import { planChange } from '../compiler/change';
 import { error, type Diagnostic } from '../graph/diagnostics';
-import type { DataFeed, MetricName } from '../../nodes/types';
+import type { DataFeed, DataSource, FeedTransform, MetricName } from '../../nodes/types';
 import { createOptimizer, type Params as OptimizerParams } from '../../nodes/train.optimizer';
 import { markConstant } from '../../nodes/lib/dense';
 import { Model } from './model';
 import { MnistDataset, type MnistRaw } from './data/mnist';
+import { Examples } from './data/examples';
+import { formatStructure, structureWidth, type DataStructure } from '../graph/structure';
+import { MNIST_INFO } from '../../nodes/data.mnist';
 import { batchForStep } from './data/split';
 import { hashKey, mulberry32 } from './random';
 
@@ -45,7 +48,10 @@ export type Captured = Map<string, Record<string, tf.Tensor>>;
 export interface TrainerOptions {
   /** Overrides the graph's training.seed. */
   seed?: number;
-  mnist: MnistRaw;
+  /** The examples of the plan's data node; default: MNIST from `mnist`. */
+  data?: DataSource;
+  /** The built-in MNIST, for a plan whose data node is data.mnist (when `data` is not given). */
+  mnist?: MnistRaw;
   /** The fast dense path (default true). */
   fast?: boolean;
   /** Stop when the batch-mean KL falls below −1e-3 (default true). */
@@ -58,10 +64,14 @@ export interface TrainerOptions {
 
 export const KL_NEGATIVE_TOLERANCE = -1e-3;
 
+/** The keys of a data transform's random draws (named when binarize was the only one; kept so runs reproduce). */
+const TRAIN_STREAM = 'binarize';
+const HELD_OUT_STREAM = 'binarize-heldout';
+
 export class Trainer {
   plan: Plan;
   readonly seed: number;
-  readonly dataset: MnistDataset;
+  readonly dataset: Examples;
   model: Model;
   private optimizer: tf.Optimizer;
   private optimizerParams: OptimizerParams;
@@ -78,7 +88,7 @@ export class Trainer {
   constructor(plan: Plan, opts: TrainerOptions) {
     this.plan = plan;
     this.seed = opts.seed ?? plan.seed;
-    this.dataset = new MnistDataset(opts.mnist, { heldOut: plan.heldOut });
+    this.dataset = examplesFor(plan, opts);
     this.fast = opts.fast ?? true;
     this.breakOnKlNegative = opts.breakOnKlNegative ?? true;
     this.lossJumpFactor = opts.lossJumpFactor ?? null;
@@ -101,10 +111,10 @@ export class Trainer {
     return batchForStep(step, this.dataset.trainCount, this.plan.batchSize).epoch;
   }
 
-  /** The feed of training step `step`: its batch and, per data node, its images. */
+  /** The feed of training step `step`: its batch and, per data node, its values. */
   trainFeed(step: number): DataFeed {
     const { indices } = this.dataset.batchIndices(this.seed, step, this.plan.batchSize);
-    return this.feedFor(indices, (nodeId) => mulberry32(hashKey(this.seed, 'binarize', step, nodeId)));
+    return this.feedFor(indices, (nodeId) => mulberry32(hashKey(this.seed, TRAIN_STREAM, step, nodeId)));
   }
 
   /** The feed of held-out examples [start, end) as evaluate() sees them (for instruments). */
@@ -114,31 +124,33 @@ export class Trainer {
 
   private feedFor(indices: Uint32Array, randFor: (nodeId: string) => () => number, heldOutRange?: [number, number]): DataFeed {
     const ds = this.dataset;
+    const D = ds.width;
     return {
       size: indices.length,
-      images: (o, nodeId) => {
+      x: (nodeId, transform) => {
         if (heldOutRange) {
-          const all = this.heldOutImages(o, nodeId);
+          const all = this.heldOutValues(nodeId, transform);
           const [a, b] = heldOutRange;
-          return markConstant(tf.tensor2d(all.subarray(a * ds.pixels, b * ds.pixels), [b - a, ds.pixels]));
+          return markConstant(tf.tensor2d(all.subarray(a * D, b * D), [b - a, D]));
         }
-        const need = indices.length * ds.pixels;
+        const need = indices.length * D;
         if (this.imageBuf.length < need) this.imageBuf = new Float32Array(need);
-        const buf = ds.fillImages(indices, { binarize: o.binarize, scale: o.scale, rand: o.binarize === 'sample' ? randFor(nodeId) : undefined }, this.imageBuf);
+        const buf = ds.fill(indices, this.imageBuf);
+        transform?.apply(buf, transform.random ? randFor(nodeId) : undefined);
         // A data batch: no gradient is ever asked of it, so a fast dense layer skips dL/dx.
-        return markConstant(tf.tensor2d(buf, [indices.length, ds.pixels]));
+        return markConstant(tf.tensor2d(buf, [indices.length, D]));
       },
       labels: () => tf.tensor1d(ds.labels(indices), 'int32'),
     };
   }
 
-  /** The held-out images as a data node gives them; for "sample", one binarization drawn once. */
-  private heldOutImages(o: { binarize: 'none' | 'threshold' | 'sample'; scale: number }, nodeId: string): Float32Array {
-    const key = `${nodeId}|${o.binarize}|${o.scale}`;
+  /** The held-out examples as a data node gives them; a random transform is drawn once. */
+  private heldOutValues(nodeId: string, transform: FeedTransform | undefined): Float32Array {
+    const key = `${nodeId}|${transform?.key ?? ''}`;
     let cached = this.heldOutCache.get(key);
     if (!cached) {
-      const rand = o.binarize === 'sample' ? mulberry32(hashKey(this.seed, 'binarize-heldout', nodeId)) : undefined;
-      cached = this.dataset.fillImages(this.dataset.heldOutIndices, { binarize: o.binarize, scale: o.scale, rand });
+      cached = this.dataset.fill(this.dataset.heldOutIndices);
+      transform?.apply(cached, transform.random ? mulberry32(hashKey(this.seed, HELD_OUT_STREAM, nodeId)) : undefined);
       this.heldOutCache.set(key, cached);
     }
     return cached;
@@ -319,6 +331,24 @@ function fixHint(plan: Plan, nodeId: string): string | undefined {
 export function disposeCaptured(c: Captured | undefined): void {
   if (!c) return;
   for (const outs of c.values()) tf.dispose(Object.values(outs));
+}
+
+/** The plan's examples: the data source given, else the built-in MNIST; their structure must be the one the plan compiled with. */
+function examplesFor(plan: Plan, opts: TrainerOptions): Examples {
+  const want = plan.dataInfo.structure;
+  const check = (got: DataStructure) => {
+    if (structureWidth(want) !== structureWidth(got) || want.kind !== got.kind) {
+      throw new Error(`Data node "${plan.data}" compiled as a ${formatStructure(want)}, but its source holds a ${formatStructure(got)}.`);
+    }
+  };
+  if (opts.data) {
+    check(opts.data.info.structure);
+    return Examples.fromSource(opts.data, plan.heldOut);
+  }
+  if (!opts.mnist) throw new Error(`The trainer needs the examples of data node "${plan.data}" (options.data, or options.mnist for MNIST).`);
+  check(MNIST_INFO.structure);
+  if (opts.mnist.pixels !== structureWidth(want)) throw new Error(`MNIST has ${opts.mnist.pixels} pixels per digit, not ${structureWidth(want)}.`);
+  return new MnistDataset(opts.mnist, { heldOut: plan.heldOut });
 }
 
 function now(): number {

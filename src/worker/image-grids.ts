@@ -33,9 +33,10 @@ export class ImageGrids {
     const reconNode = plan.activeOrder.find((id) => plan.nodes.get(id)!.def.role === 'reconstruction');
     const feed: DataFeed = {
       size: count,
-      images: (o, nodeId) => {
-        const rand = o.binarize === 'sample' ? mulberry32(hashKey(seed, 'grid', nodeId)) : undefined;
-        return tf.tensor2d(ds.fillImages(indices, { binarize: o.binarize, scale: o.scale, rand }), [count, ds.pixels]);
+      x: (nodeId, transform) => {
+        const values = ds.fill(indices);
+        transform?.apply(values, transform.random ? mulberry32(hashKey(seed, 'grid', nodeId)) : undefined);
+        return tf.tensor2d(values, [count, ds.width]);
       },
       labels: () => tf.tensor1d(ds.labels(indices), 'int32'),
     };

@@ -257,21 +257,16 @@ function encodeFeed(t: Trainer, ids: string[], mu: PlanInput, logvar: PlanInput,
 }
 
 /**
- * Pixels in [0,1] (a drawing) as a data node would give them: binarized as the node asks
- * ("sample": one Bernoulli draw keyed by the request), times its scale. Labels are unknown (0).
+ * Pixels in [0,1] (a drawing) as a data node would give them: its transform applied
+ * (binarize "sample": one Bernoulli draw keyed by the request). Labels are unknown (0).
  */
 function imageFeed(pixels: Float32Array, seed: number, id: number): DataFeed {
   const n = pixels.length;
   return {
     size: 1,
-    images: (o, nodeId) => {
-      const out = new Float32Array(n);
-      const rand = o.binarize === 'sample' ? mulberry32(hashKey(seed, 'drawing', id, nodeId)) : null;
-      for (let i = 0; i < n; i++) {
-        const p = Math.min(1, Math.max(0, pixels[i]!));
-        const v = o.binarize === 'threshold' ? (p > 0.5 ? 1 : 0) : rand ? (rand() < p ? 1 : 0) : p;
-        out[i] = v * o.scale;
-      }
+    x: (nodeId, transform) => {
+      const out = pixels.map((p) => Math.min(1, Math.max(0, p)));
+      transform?.apply(out, transform.random ? mulberry32(hashKey(seed, 'drawing', id, nodeId)) : undefined);
       return tf.tensor2d(out, [1, n]);
     },
     labels: () => tf.zeros([1], 'int32'),
@@ -280,7 +275,7 @@ function imageFeed(pixels: Float32Array, seed: number, id: number): DataFeed {
 
 /** A feed of `size` blank images, for the rare decoder path that reads more than z. */
 function blankFeed(size: number, pixels: number): DataFeed {
-  return { size, images: () => tf.zeros([size, pixels]), labels: () => tf.zeros([size], 'int32') };
+  return { size, x: () => tf.zeros([size, pixels]), labels: () => tf.zeros([size], 'int32') };
 }
 
 /**

@@ -168,7 +168,12 @@ function heldOutFeed(trainer: Trainer, n = trainer.dataset.heldOutCount): DataFe
   const idx = ds.heldOutIndices.subarray(0, n);
   return {
     size: idx.length,
-    images: (o) => tf.tensor2d(ds.fillImages(idx, { binarize: o.binarize === 'sample' ? 'threshold' : o.binarize, scale: o.scale }), [idx.length, ds.pixels]),
+    // the node's transform; a random one draws a constant ½: "sample" acts as "threshold" (x > 0.5)
+    x: (_node, transform) => {
+      const values = ds.fill(idx);
+      transform?.apply(values, () => 0.5);
+      return tf.tensor2d(values, [idx.length, ds.width]);
+    },
     labels: () => tf.tensor1d(ds.labels(idx), 'int32'),
   };
 }

@@ -18,6 +18,7 @@ import type { MnistRaw } from '../../src/runtime/data/mnist';
 import { createTrainer, disposeCaptured, KL_NEGATIVE_TOLERANCE, type EvalMetrics, type Trainer } from '../../src/runtime/trainer';
 import type { Graph } from '../../src/graph/schema';
 import { loadGraph, OVERFLOW_PATH, PRIMITIVES_PATH, setParam, standardDoc, STANDARD_PATH, toGraph } from '../fixtures/graph-helpers';
+import { binarizeTransform } from '../../nodes/lib/binarize';
 
 let mnist: MnistRaw;
 
@@ -383,7 +384,7 @@ describe('data.mnist through the runtime', () => {
   afterAll(() => t.dispose());
 
   const images = (step: number, binarize: 'none' | 'threshold' | 'sample', scale = 1, node = 'data', trainer = t) => {
-    const x = trainer.trainFeed(step).images({ binarize, scale }, node);
+    const x = trainer.trainFeed(step).x(node, binarizeTransform({ binarize, scale }));
     const out = { shape: x.shape, values: Float32Array.from(x.dataSync()) };
     x.dispose();
     return out;

@@ -5,12 +5,10 @@
  */
 import { error, warning, type Diagnostic, type ErrorCode, type Where } from '../../graph/diagnostics';
 import { splitIndices } from './split';
+import type { DataStructure } from '../../graph/structure';
 
-/** What a data node's `x` carries beside its flat [B, D] shape. */
-export type DataStructure =
-  | { kind: 'image'; h: number; w: number; c: number }
-  | { kind: 'sequence'; t: number; f: number }
-  | { kind: 'table'; f: number };
+/** What a data node's `x` carries beside its flat [B, D] shape (one definition, in src/graph/structure.ts). */
+export type { DataStructure };
 
 /** A row (or record, or zip entry) left out of the dataset, and why. */
 export interface DroppedRow {

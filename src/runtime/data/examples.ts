@@ -5,14 +5,14 @@
  * graph's seed. Pure TypeScript: no tfjs, no Node APIs.
  */
 import type { Dataset } from './dataset';
-import { batchForStep, epochOrder } from './split';
+import type { DataSource } from '../../../nodes/types';
+import { binarizeInPlace, type BinarizeOptions } from '../../../nodes/lib/binarize';
+import { batchForStep, epochOrder, splitIndices } from './split';
+import { structureWidth } from '../../graph/structure';
 
-export type Binarize = 'none' | 'threshold' | 'sample';
+export type { Binarize } from '../../../nodes/lib/binarize';
 
-export interface FillImagesOptions {
-  binarize: Binarize;
-  /** Multiplies the (binarized) values. */
-  scale: number;
+export interface FillImagesOptions extends BinarizeOptions {
   /** Uniform [0,1) source; required for binarize 'sample'. */
   rand?: () => number;
 }
@@ -45,6 +45,22 @@ export class Examples {
     return new Examples({ values: ds.values, dim: ds.dim, labels: ds.labels, train: ds.train, heldOut: ds.heldOut });
   }
 
+  /** The examples a data node's source gives (the node contract's DataSource), split as DESIGN §7 says. */
+  static fromSource(source: DataSource, heldOut: number): Examples {
+    const { n } = source.info;
+    const dim = structureWidth(source.info.structure);
+    const all = Uint32Array.from({ length: n }, (_, i) => i);
+    const rows = new Float32Array(n * dim);
+    source.fill(all, rows);
+    const { train, heldOut: held } = splitIndices(n, heldOut);
+    return new Examples({ values: rows, dim, labels: source.labels(all), train, heldOut: held });
+  }
+
+  /** D: values per example. */
+  get width(): number {
+    return this.pixels;
+  }
+
   get trainCount(): number {
     return this.trainIndices.length;
   }
@@ -70,12 +86,10 @@ export class Examples {
   }
 
   /**
-   * [indices.length × pixels] floats: the value (a byte /255), then binarized, then times
-   * `scale`. Writes into `out` when it is large enough (returns a subarray of the right length).
+   * [indices.length × pixels] floats: the value (a byte /255, a float as loaded). Writes into
+   * `out` when it is large enough (returns a subarray of the right length).
    */
-  fillImages(indices: ArrayLike<number>, opts: FillImagesOptions, out?: Float32Array): Float32Array {
-    const { binarize, scale, rand } = opts;
-    if (binarize === 'sample' && !rand) throw new Error("fillImages: binarize 'sample' needs opts.rand");
+  fill(indices: ArrayLike<number>, out?: Float32Array): Float32Array {
     const P = this.pixels;
     const n = indices.length * P;
     const dst = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
@@ -86,16 +100,16 @@ export class Examples {
       if (!(idx >= 0 && idx < this.count)) throw new RangeError(`fillImages: index ${idx} outside 0…${this.count - 1}`);
       const src = idx * P;
       const o = r * P;
-      if (binarize === 'none') {
-        for (let p = 0; p < P; p++) dst[o + p] = values[src + p]! * inv * scale;
-      } else if (binarize === 'threshold') {
-        for (let p = 0; p < P; p++) dst[o + p] = values[src + p]! * inv > 0.5 ? scale : 0;
-      } else {
-        const rnd = rand!;
-        for (let p = 0; p < P; p++) dst[o + p] = rnd() < values[src + p]! * inv ? scale : 0;
-      }
+      if (inv === 1) for (let p = 0; p < P; p++) dst[o + p] = values[src + p]!;
+      else for (let p = 0; p < P; p++) dst[o + p] = values[src + p]! * inv;
     }
     return dst;
+  }
+
+  /** fill, then binarized and times `scale` as a data node's params ask (nodes/lib/binarize). */
+  fillImages(indices: ArrayLike<number>, opts: FillImagesOptions, out?: Float32Array): Float32Array {
+    if (opts.binarize === 'sample' && !opts.rand) throw new Error("fillImages: binarize 'sample' needs opts.rand");
+    return binarizeInPlace(this.fill(indices, out), opts, opts.rand);
   }
 
   /** The classes of the examples (0 for every example without labels). */

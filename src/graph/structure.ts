@@ -1,0 +1,33 @@
+/**
+ * The structure of a data node's examples (DESIGN §7): x is flat [B, D] and its structure
+ * says how to read D (an image H×W×C, a sequence T×F, a table of F columns). Pure data,
+ * shared by the compiler, the runtime and the views.
+ */
+
+/** What a data batch's rows are (DESIGN §7): x stays flat [B, D], its structure says how to read D. */
+export type DataStructure = { kind: 'image'; h: number; w: number; c: number } | { kind: 'sequence'; t: number; f: number } | { kind: 'table'; f: number };
+
+/** D, the floats per example of a structure: H·W·C, T·F or F. */
+export function structureWidth(s: DataStructure): number {
+  return s.kind === 'image' ? s.h * s.w * s.c : s.kind === 'sequence' ? s.t * s.f : s.f;
+}
+
+/** "28×28×1 image", "32×4 sequence", "5 columns": for ports and messages. */
+export function formatStructure(s: DataStructure): string {
+  return s.kind === 'image' ? `${s.h}×${s.w}×${s.c} image` : s.kind === 'sequence' ? `${s.t}×${s.f} sequence` : `${s.f}-column table`;
+}
+
+/**
+ * What loading learned about a data node's source (DESIGN §1, §7), or what a built-in
+ * source (MNIST) knows without loading. Plain data: it crosses the worker boundary.
+ */
+export interface DataInfo {
+  structure: DataStructure;
+  /** Examples, after dropped rows (windows, for sequences). */
+  n: number;
+  /** The feature columns, for tables and sequences. */
+  columns?: readonly string[];
+  /** The label classes, when labels are strings. */
+  labels?: readonly string[];
+}
+
