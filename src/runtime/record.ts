@@ -112,9 +112,10 @@ export class Recorder {
     return {
       size: inner.size,
       labels: () => inner.labels(),
-      images: (o, nodeId) => {
-        const t = inner.images(o, nodeId);
-        if (o.binarize === 'sample' && !cur.binarized.some((b) => b.node === nodeId)) {
+      x: (nodeId, transform) => {
+        const t = inner.x(nodeId, transform);
+        // a random transform (binarize "sample"): record what it drew, as a 0/1 mask
+        if (transform?.random && !cur.binarized.some((b) => b.node === nodeId)) {
           const v = t.dataSync() as Float32Array;
           const mask = new Uint8Array(v.length);
           for (let i = 0; i < v.length; i++) mask[i] = v[i] !== 0 ? 1 : 0;
