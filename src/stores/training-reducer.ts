@@ -132,12 +132,16 @@ export function initialTrainingState(o: { backend: Backend; chosen: boolean; gra
   };
 }
 
-/** The old trainer's reports, dropped while `detached`. */
-const OLD_RUN_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['stepped', 'stats', 'evaluated', 'images', 'probe', 'breakpoint', 'graphUpdated']);
+/**
+ * The old trainer's reports, dropped while `detached`. Images only after a step: the worker
+ * posts the new trainer's step-0 grids just before its 'ready'.
+ */
+const OLD_RUN_EVENTS: ReadonlySet<WorkerEvent['type']> = new Set(['stepped', 'stats', 'evaluated', 'probe', 'breakpoint', 'graphUpdated']);
+const fromOldRun = (ev: WorkerEvent) => OLD_RUN_EVENTS.has(ev.type) || (ev.type === 'images' && ev.step > 0);
 
 /** What one worker event does to the state. Events it has no use for return `s` itself. */
 export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
-  if (s.detached && OLD_RUN_EVENTS.has(ev.type)) return s;
+  if (s.detached && fromOldRun(ev)) return s;
   switch (ev.type) {
     case 'ready': {
       // Another rebuild is queued behind this one (e.g. a preset opened during start-up): not ready yet.

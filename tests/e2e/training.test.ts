@@ -185,6 +185,23 @@ describeWithTool('chromium', 'training in the browser', () => {
     await page.context().close();
   });
 
+  it('New, then a preset: the training panel starts clean, the last run only as the faint overlay', async () => {
+    const { page, errors } = await openStandard(browser);
+    for (let i = 1; i <= 3; i++) await stepAndWait(page, i);
+    await page.getByTestId('file-new').click();
+    await expect.poll(() => num(page, 'metric-step')).toBe(0);
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe('0');
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-previous')).toBe('3');
+    expect(await page.getByTestId('collapse-alarm').count()).toBe(0);
+    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
+    await waitReady(page, 'wasm');
+    expect(await num(page, 'metric-step')).toBe(0);
+    await stepAndWait(page, 1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('a β edit applies in place; a structural edit asks for a Reset and keeps nothing stale', async () => {
     const { page, errors } = await openStandard(browser);
     await stepAndWait(page, 1);

@@ -167,8 +167,10 @@ describe('the training reducer', () => {
     const late = run(fresh, stepped(4), evaluated, images, breakpoint, { type: 'state', running: false, step: 4, reason: 'pause' });
     expect(late).toMatchObject({ step: 0, images: null, breakpoint: null, phase: 'ready', detached: true });
     expect(late.series.step).toEqual([]);
-    // The worker's ready with the new graph ends that.
-    const next = run(late, ready(), stepped(1));
+    // The new trainer's step-0 grids come just before its ready; its ready ends that.
+    const grids = run(late, { ...images, step: 0 } as WorkerEvent);
+    expect(grids.images?.step).toBe(0);
+    const next = run(grids, ready(), stepped(1));
     expect(next).toMatchObject({ step: 1, detached: false });
     expect(next.series.step).toEqual([1]);
   });
