@@ -24,6 +24,7 @@ import layerGru from './layer.gru';
 import layerLstm from './layer.lstm';
 import opReshape from './op.reshape';
 import opRepeat from './op.repeat';
+import noteText from './note.text';
 
 export interface NodeRegistry extends NodeCatalog {
   get(type: string): AnyNodeDef | undefined;
@@ -66,4 +67,5 @@ export const registry: NodeRegistry = createRegistry([
   layerLstm,
   opReshape,
   opRepeat,
+  noteText,
 ]);

@@ -52,8 +52,11 @@ export interface VarSpec {
   init: { kind: 'uniform'; bound: number } | { kind: 'zeros' };
 }
 
-/** Roles let the trainer find the reconstruction term, the KL and the objective without knowing node types. */
-export type NodeRole = 'data' | 'reconstruction' | 'kl' | 'beta' | 'optimizer' | 'reparameterize' | 'encoder' | 'decoder' | 'op';
+/**
+ * Roles let the trainer find the reconstruction term, the KL and the objective without knowing node types.
+ * 'note': kept in the file, never computed: the compiler, its lints and the export leave such a node out.
+ */
+export type NodeRole = 'data' | 'reconstruction' | 'kl' | 'beta' | 'optimizer' | 'reparameterize' | 'encoder' | 'decoder' | 'op' | 'note';
 
 /**
  * The examples behind a data node, in file order (plain JS, no tfjs): the runtime splits

@@ -59,10 +59,12 @@ export type LoadedData = Readonly<Record<string, DataInfo | undefined>>;
  * Compile a graph. `data` is what loading learned about each data node's file; without it a
  * file-backed data node reports DATA_MISSING (and nothing downstream of it is checked).
  */
-export function compile(graph: Graph, registry: NodeRegistry, data: LoadedData = {}): CompileResult {
+export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = {}): CompileResult {
   // 1. resolve + params: node ids, types, params, endpoints (shared with the file parser).
-  const validated = validateGraph(graph, registry);
+  const validated = validateGraph(file, registry);
   if (validated.diagnostics.length) return { ok: false, diagnostics: validated.diagnostics, warnings: [] };
+  // Notes (role 'note') have no ports and never compute: everything below works on the graph without them.
+  const graph = withoutNotes(file, registry);
   const params = validated.params;
   const byId = new Map<string, GraphNode>(graph.nodes.map((n) => [n.id, n]));
   const defOf = (id: string) => registry.get(byId.get(id)!.type)!;
@@ -353,7 +355,7 @@ export function compile(graph: Graph, registry: NodeRegistry, data: LoadedData =
   lint(graph, registry, planNodes, evalOrder, active, outEdges, warnings);
 
   const plan: Plan = {
-    graph,
+    graph: file,
     order: evalOrder,
     activeOrder,
     nodes: planNodes,
@@ -367,6 +369,12 @@ export function compile(graph: Graph, registry: NodeRegistry, data: LoadedData =
     warnings,
   };
   return { ok: true, plan, warnings };
+}
+
+/** The graph less its notes (a note has no ports, so no edge touches one). */
+function withoutNotes(graph: Graph, registry: NodeRegistry): Graph {
+  const isNote = (n: GraphNode) => registry.get(n.type)?.role === 'note';
+  return graph.nodes.some(isNote) ? { ...graph, nodes: graph.nodes.filter((n) => !isNote(n)) } : graph;
 }
 
 function describeNode(n: GraphNode): string {

@@ -68,7 +68,7 @@ export interface EditorHandle {
   pointerInGraph(): { x: number; y: number } | null;
 }
 
-export const CATEGORY_ORDER: readonly NodeCategory[] = ['Data', 'VAE', 'Losses', 'Training', 'Layers', 'Ops'];
+export const CATEGORY_ORDER: readonly NodeCategory[] = ['Data', 'VAE', 'Losses', 'Training', 'Layers', 'Ops', 'Notes'];
 
 export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOptions = {}): EditorHandle {
   const pinia = opts.pinia ?? getActivePinia();

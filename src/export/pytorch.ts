@@ -30,9 +30,6 @@ export interface ExportOptions {
 
 export type ExportResult = { ok: true; files: ExportFile[] } | { ok: false; diagnostics: Diagnostic[] };
 
-/** Node types that are kept in a file but never compute (DESIGN.md §9: notes are skipped). */
-const SKIPPED = (type: string) => type.startsWith('note.');
-
 const PY_KEYWORDS = new Set(
   'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
 );
@@ -45,8 +42,8 @@ const MODULE_ATTRS = new Set(
 
 export function exportPytorch(plan: Plan, opts: ExportOptions): ExportResult {
   const unsupported: Diagnostic[] = [];
-  const runs = plan.order.filter((id) => !SKIPPED(plan.nodes.get(id)!.type));
-  for (const id of runs) {
+  // notes (DESIGN.md §9) are skipped: the compiler leaves them out of the plan
+  for (const id of plan.order) {
     const n = plan.nodes.get(id)!;
     const t = TEMPLATES[n.type];
     const why = t ? (t.unsupported?.(n) ?? null) : 'the export has no template for this node type yet';
@@ -114,7 +111,7 @@ function modelPy(plan: Plan): string {
   const names = namer(plan);
   const g = plan.graph;
   const opt = plan.nodes.get(plan.optimizer)!;
-  const runs = plan.order.filter((id) => !SKIPPED(plan.nodes.get(id)!.type));
+  const runs = plan.order;
   const active = new Set(plan.activeOrder);
   const helpers = new Set<HelperClass>();
   const init: string[] = [];

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { PortSpec } from './ports';
 
-export type NodeCategory = 'Data' | 'VAE' | 'Losses' | 'Training' | 'Layers' | 'Ops';
+export type NodeCategory = 'Data' | 'VAE' | 'Losses' | 'Training' | 'Layers' | 'Ops' | 'Notes';
 
 /** Params as a record, for the erased (registry-wide) view of a node type. */
 export type AnyParams = Record<string, unknown>;
@@ -24,7 +24,9 @@ export type ControlSpec<P = AnyParams> =
   | { param: ParamKey<P>; label: string; kind: 'select'; options: readonly string[]; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'boolean'; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'intList'; min?: number; max?: number; help?: string }
-  | { param: ParamKey<P>; label: string; kind: 'autoOrInt'; min?: number; max?: number; help?: string };
+  | { param: ParamKey<P>; label: string; kind: 'autoOrInt'; min?: number; max?: number; help?: string }
+  /** Free text (a note's body): a multi-line text box; `maxLength` from the schema. */
+  | { param: ParamKey<P>; label: string; kind: 'text'; maxLength?: number; help?: string };
 
 /** What a node module writes for one control; the rest is read from its params schema. */
 export interface ControlDecl<P = AnyParams> {

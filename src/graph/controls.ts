@@ -15,6 +15,7 @@ interface Inspectable {
   options?: readonly unknown[];
   element?: Inspectable;
   values?: Set<unknown>;
+  maxLength?: number | null;
 }
 
 /** The schema without its default/optional wrappers. */
@@ -54,6 +55,8 @@ export function controlSpec<P>(schema: z.ZodObject, decl: ControlDecl<P>): Contr
       return { ...base, kind: 'select', options: (t.options ?? []).map(String) };
     case 'boolean':
       return { ...base, kind: 'boolean' };
+    case 'string':
+      return { ...base, kind: 'text', ...(typeof t.maxLength === 'number' ? { maxLength: t.maxLength } : {}) };
     case 'array': {
       const el = t.element ? core(t.element) : undefined;
       if (el?.def.type !== 'number') break;

@@ -19,8 +19,17 @@ export function nodeRows(type: string, catalog: NodeCatalog): number {
   return Math.max(1, info.inputs.length, info.outputs.length);
 }
 
+/** The height of a text node's body (a note): its text shows there, wrapped, in place of port rows and footer. */
+export const TEXT_BODY_HEIGHT = 120;
+
+/** A node that shows a text param as its body (a note): it has a 'text' control and no ports. */
+export function isTextNode(info: { inputs: readonly unknown[]; outputs: readonly unknown[]; controls: readonly { kind: string }[] } | undefined): boolean {
+  return !!info && info.inputs.length === 0 && info.outputs.length === 0 && info.controls.some((c) => c.kind === 'text');
+}
+
 export function nodeSize(type: string, catalog: NodeCatalog): { width: number; height: number } {
   const info = catalog.get(type);
+  if (isTextNode(info)) return { width: NODE_WIDTH, height: HEADER_HEIGHT + TEXT_BODY_HEIGHT };
   const hasFooter = !!info && info.controls.length > 0;
   return {
     width: NODE_WIDTH,

@@ -16,6 +16,8 @@ export const LIMITS = {
   edges: 10000,
   string: 1000,
   description: 20000,
+  /** A note's text (note.text); any node param string is capped here and by its schema. */
+  noteText: 20000,
   parameters: 50_000_000,
 } as const;
 
@@ -504,7 +506,9 @@ function checkValueLimits(root: unknown): Diagnostic | null {
     const { v, path } = stack.pop()!;
     if (typeof v === 'string') {
       const isDescription = path.length === 2 && path[0] === 'meta' && path[1] === 'description';
-      const limit = isDescription ? LIMITS.description : LIMITS.string;
+      // a node param's string (a note's text): its schema sets its own limit (BAD_PARAM naming node and param)
+      const isParam = path.length === 4 && path[0] === 'nodes' && path[2] === 'params';
+      const limit = isDescription ? LIMITS.description : isParam ? LIMITS.noteText : LIMITS.string;
       if (v.length > limit) {
         return error('TOO_LARGE', `${formatPath(path)} is a string of ${v.length} characters; the limit is ${limit}.`, {
           path: formatPath(path),

@@ -24,6 +24,9 @@ describe('controls derived from the params schema', () => {
     expect(control(vaeDecoder, 'hidden')).toMatchObject({ kind: 'intList', min: 1, max: 16384 });
     expect(control(vaeDecoder, 'outputUnits')).toMatchObject({ kind: 'autoOrInt', min: 1, max: 16384 });
     expect(controlSpec(z.strictObject({ on: z.boolean().default(true) }), { param: 'on', label: 'on' })).toEqual({ param: 'on', label: 'on', kind: 'boolean' });
+    // a string is free text (a note's body), its maxLength read from the schema
+    expect(controlSpec(z.strictObject({ s: z.string().max(12).default('') }), { param: 's', label: 's' })).toEqual({ param: 's', label: 's', kind: 'text', maxLength: 12 });
+    expect(controlSpec(z.strictObject({ s: z.string() }), { param: 's', label: 's' })).toEqual({ param: 's', label: 's', kind: 'text' });
   });
 
   it('every control of the registry agrees with its schema at its bounds', () => {
@@ -40,6 +43,8 @@ describe('controls derived from the params schema', () => {
         } else if (c.kind === 'select') {
           for (const o of c.options) expect(at(o), `${def.type}.${c.param} ${o}`).toBe(true);
           expect(at('not-an-option')).toBe(false);
+        } else if (c.kind === 'text') {
+          if (c.maxLength !== undefined) expect([at('x'.repeat(c.maxLength)), at('x'.repeat(c.maxLength + 1))], `${def.type}.${c.param} maxLength`).toEqual([true, false]);
         } else if (c.kind === 'intList' || c.kind === 'autoOrInt') {
           const one = (v: number) => (c.kind === 'intList' ? [v] : v);
           expect([at(one(c.min!)), at(one(c.min! - 1)), at(one(c.max!)), at(one(c.max! + 1))], `${def.type}.${c.param}`).toEqual([true, false, true, false]);
@@ -49,9 +54,9 @@ describe('controls derived from the params schema', () => {
   });
 
   it('a control naming no param of the schema, or a param no control can show, is a programming error', () => {
-    const schema = z.strictObject({ n: z.number(), s: z.string() });
+    const schema = z.strictObject({ n: z.number(), o: z.object({ a: z.number() }) });
     // @ts-expect-error: the param is a key of the params type
     expect(() => controlsFrom<{ n: number }>(schema, [{ param: 'm', label: 'm' }])).toThrow(/"m" names no param/);
-    expect(() => controlsFrom(schema, [{ param: 's', label: 's' }])).toThrow(/a string param has no control kind/);
+    expect(() => controlsFrom(schema, [{ param: 'o', label: 'o' }])).toThrow(/a object param has no control kind/);
   });
 });
