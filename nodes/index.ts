@@ -4,6 +4,7 @@
 import type { NodeCatalog } from '../src/graph/catalog';
 import type { AnyNodeDef } from './types';
 import dataMnist from './data.mnist';
+import dataTable from './data.table';
 import vaeEncoder from './vae.encoder';
 import vaeReparameterize from './vae.reparameterize';
 import vaeDecoder from './vae.decoder';
@@ -68,4 +69,5 @@ export const registry: NodeRegistry = createRegistry([
   opReshape,
   opRepeat,
   noteText,
+  dataTable,
 ]);

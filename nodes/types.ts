@@ -11,7 +11,7 @@ import type { Diagnostic } from '../src/graph/diagnostics';
 import type { DataInfo, DataStructure } from '../src/graph/structure';
 
 export type { Shape };
-export { formatStructure, structureWidth, type DataInfo, type DataStructure } from '../src/graph/structure';
+export { formatStructure, heldOutCount, structureWidth, type DataInfo, type DataStructure } from '../src/graph/structure';
 
 /** A data node's part of the contract (its role is 'data'). */
 export interface DataNodeSpec<P> {

@@ -1,5 +1,7 @@
 /**
- * `vae-lab check <graph.json>`: validate and compile; lint warnings, then the graph's size.
+ * `vae-lab check <graph.json> [--data NODE=PATH]…`: validate, load its data files (their
+ * problems are errors, DATA_ROWS_DROPPED and the like warnings) and compile; lint warnings,
+ * then the graph's size.
  */
 import type { ParsedArgs } from './args';
 import { loadGraph } from './load';
@@ -7,7 +9,7 @@ import type { Output } from './output';
 
 export async function checkCommand(args: ParsedArgs, out: Output): Promise<number> {
   const file = args.positionals['graph.json']!;
-  const loaded = await loadGraph(file);
+  const loaded = await loadGraph(file, { data: (args.flags.data as string[] | undefined) ?? [] });
   for (const w of loaded.warnings) out.diagnostic(w);
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) out.diagnostic(d);

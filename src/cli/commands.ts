@@ -4,17 +4,22 @@
 import type { CommandSpec } from './args';
 
 const json = { kind: 'switch', help: 'print only JSON lines on stdout (one event per line)' } as const;
+const data = {
+  kind: 'list',
+  meta: 'NODE=PATH',
+  help: "a data node's file (repeatable; NODE.PARAM=PATH binds another file param, e.g. labelsFile); default: the node's file beside the graph",
+} as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'check',
     summary: 'validate and compile a graph file; prints its lint warnings and its size.',
     positionals: ['graph.json'],
-    flags: { json },
+    flags: { json, data },
   },
   {
     name: 'train',
-    summary: 'train a graph on MNIST in Node (neither --steps nor --epochs: one epoch); evaluates the held-out −ELBO after every epoch and after the last step.',
+    summary: 'train a graph on its data (MNIST, or its data node\'s file) in Node (neither --steps nor --epochs: one epoch); evaluates the held-out −ELBO after every epoch and after the last step.',
     positionals: ['graph.json'],
     flags: {
       steps: { kind: 'int', min: 1, max: 10_000_000, meta: 'N', help: 'train N steps (batches)' },
@@ -27,6 +32,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       weights: { kind: 'string', meta: 'W', help: 'start from saved weights (a safetensors weights file)' },
       record: { kind: 'string', meta: 'REC', help: 'record initial weights, batches, noise and losses in REC (for train.py --replay)' },
       iwae: { kind: 'int', min: 1, max: 5000, meta: 'K', help: 'every eval also reports nll (importance-weighted, K samples), activeUnits, klPerDim' },
+      data,
     },
   },
   {
@@ -64,6 +70,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, meta: 'S', help: "override the file's training.seed" },
       backend: { kind: 'choice', choices: ['wasm', 'cpu'], help: 'tfjs backend (default wasm)' },
       json,
+      data,
     },
   },
   {

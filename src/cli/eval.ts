@@ -22,7 +22,7 @@ export async function evalCommand(args: ParsedArgs, out: Output): Promise<number
     return 1;
   }
   const seed = f.seed as number | undefined;
-  const loaded = await loadGraphReporting(file, out, { seed });
+  const loaded = await loadGraphReporting(file, out, { seed, data: (f.data as string[] | undefined) ?? [] });
   if (!loaded) return 1;
   const bytes = await readWeightsArg(f.weights as string);
   if (!bytes.ok) {
@@ -30,7 +30,7 @@ export async function evalCommand(args: ParsedArgs, out: Output): Promise<number
     return 1;
   }
   await useBackend((f.backend as BackendName | undefined) ?? 'wasm');
-  const trainer = new Trainer(loaded.plan, { mnist: await loadMnistNode(), seed });
+  const trainer = new Trainer(loaded.plan, loaded.data ? { data: loaded.data, seed } : { mnist: await loadMnistNode(), seed });
   try {
     const w = loadModelWeights(trainer.model, bytes.bytes, `The weights file ${f.weights as string}`);
     if (!w.ok) {
@@ -58,7 +58,7 @@ export async function evalCommand(args: ParsedArgs, out: Output): Promise<number
     }
     out.event({ event: 'eval', step, heldOutLoss: e.heldOutLoss, recon: e.recon, kl: e.kl, ...fields });
     out.event({ event: 'done', steps: step, heldOutLoss: e.heldOutLoss });
-    out.line(`eval  ${String(f.weights)} (step ${step})  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(4)}) over ${e.count} digits${extra}`);
+    out.line(`eval  ${String(f.weights)} (step ${step})  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(4)}) over ${e.count} held-out examples${extra}`);
     return 0;
   } finally {
     trainer.dispose();

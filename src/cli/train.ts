@@ -38,7 +38,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
   const recordDir = f.record as string | undefined;
   const weightsPath = f.weights as string | undefined;
 
-  const loaded = await loadGraphReporting(file, out, { seed });
+  const loaded = await loadGraphReporting(file, out, { seed, data: (f.data as string[] | undefined) ?? [] });
   if (!loaded) return 1;
   const { plan, graph } = loaded;
   for (const [dir, flag] of [
@@ -59,8 +59,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
   }
 
   await useBackend(backend);
-  const mnist = await loadMnistNode();
-  const trainer = new Trainer(plan, { mnist, seed });
+  const trainer = new Trainer(plan, loaded.data ? { data: loaded.data, seed } : { mnist: await loadMnistNode(), seed });
   try {
     if (weightsBytes) {
       const loadedWeights = loadModelWeights(trainer.model, weightsBytes.bytes, `The weights file ${weightsPath!}`);
@@ -111,7 +110,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<numbe
       }
       lastEval = e;
       out.event({ event: 'eval', step, heldOutLoss: e.heldOutLoss, recon: e.recon, kl: e.kl, ...fields });
-      out.line(`eval  step ${String(step).padStart(String(total).length)}  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(2)}) over ${e.count} digits${extra}`);
+      out.line(`eval  step ${String(step).padStart(String(total).length)}  held-out −ELBO ${e.heldOutLoss.toFixed(2)}  (recon ${e.recon.toFixed(2)}, KL ${e.kl.toFixed(2)}) over ${e.count} held-out examples${extra}`);
       return null;
     };
 

@@ -31,3 +31,8 @@ export interface DataInfo {
   labels?: readonly string[];
 }
 
+
+/** ceil(n·fraction): the held-out count of a fraction (DESIGN §7), for the data nodes and the loaders alike. */
+export function heldOutCount(n: number, fraction: number): number {
+  return Math.ceil(n * fraction - 1e-9);
+}

@@ -235,8 +235,8 @@ describe('a node type defined outside the core', () => {
     const g = graph();
     expect(newNodeId(g, 'test.table', registry)).toBe('tab2');
     expect(newNodeId(g, 'test.squaredError', registry)).toBe('sq2');
-    expect(searchNodeTypes(registry, 'csv')[0]!.type).toBe('test.table');
+    expect(searchNodeTypes(registry, 'csv').map((d) => d.type)).toContain('test.table');
     expect(searchNodeTypes(registry, 'mse')[0]!.type).toBe('test.squaredError');
-    expect(searchNodeTypes(standard, 'csv')).toEqual([]);
+    expect(searchNodeTypes(standard, 'csv').map((d) => d.type)).not.toContain('test.table');
   });
 });

@@ -156,10 +156,8 @@ export function splitExamples(n: number, heldOut: number): { train: Uint32Array;
   return splitIndices(n, heldOut);
 }
 
-/** ceil(n·fraction): the held-out count of a fraction. */
-export function heldOutCount(n: number, fraction: number): number {
-  return Math.ceil(n * fraction - 1e-9);
-}
+/** ceil(n·fraction): the held-out count of a fraction (one definition, in src/graph/structure.ts). */
+export { heldOutCount } from '../../graph/structure';
 
 /** Class indices for label strings: the distinct values sorted (numerically when all are numbers), in a stable order. */
 export function classIndex(values: readonly string[]): { labels: Int32Array; classes: string[] } {

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineNode, formatStructure, heldOutCount, type ShapeResult } from './types';
+
+export const params = z.strictObject({
+  /** A file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
+  file: z.string().max(255).default(''),
+  /** The file's SHA-256 as recorded when it was chosen ("" when none); a different file is DATA_CHANGED. */
+  sha256: z.string().max(64).default(''),
+  /** Feature columns by exact header name; empty: every numeric column except the label. */
+  columns: z.array(z.string().max(255)).max(10000).default([]),
+  /** "" for none; may hold strings (classes). */
+  labelColumn: z.string().max(255).default(''),
+  missing: z.enum(['drop-rows', 'error']).default('drop-rows'),
+  standardize: z.boolean().default(true),
+  batchSize: z.number().int().min(1).max(10000).default(64),
+  heldOutFraction: z.number().gt(0).max(0.9).default(0.1),
+});
+export type Params = z.infer<typeof params>;
+
+/** A table file (CSV, TSV or JSON records): x [B,F] of its feature columns, label [B] (DESIGN §7). */
+export default defineNode<Params>({
+  type: 'data.table',
+  category: 'Data',
+  title: 'Table',
+  description: 'x: a batch of rows of a table file (CSV, TSV or JSON records), its numeric columns standardised; label: the label column’s class.',
+  role: 'data',
+  stem: 'table',
+  aliases: ['csv', 'tsv', 'json', 'spreadsheet', 'tabular'],
+  inputs: [],
+  outputs: [
+    { name: 'x', kind: 'data', doc: 'rows [B,F]' },
+    { name: 'label', kind: 'tensor', doc: 'label classes [B] (0 without a label column)' },
+  ],
+  params,
+  controls: [
+    { param: 'missing', label: 'missing cells', help: 'drop-rows: leave out rows with a missing feature (and say how many); error: stop at the first' },
+    { param: 'standardize', label: 'standardize', help: 'subtract each column’s mean and divide by its standard deviation (training rows only)' },
+    { param: 'batchSize', label: 'batch size' },
+    { param: 'heldOutFraction', label: 'held out', step: 0.05 },
+  ],
+  data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n) => heldOutCount(n, p.heldOutFraction) },
+  inferShapes: ({ data }): ShapeResult => {
+    if (!data) return { ok: true, outputs: {} };
+    if (data.structure.kind !== 'table') return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects a table, got a ${formatStructure(data.structure)}` };
+    return { ok: true, outputs: { x: ['B', data.structure.f], label: ['B'] }, structure: { x: data.structure } };
+  },
+  forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
+});
