@@ -487,6 +487,48 @@ describeWithTool('chromium', 'editor', () => {
     await page.context().close();
   });
 
+  it('a note: added from the palette, its text typed in the inspector shows on the canvas, saved and reopened byte for byte', async () => {
+    const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
+    page.on('dialog', (d) => void d.accept());
+    await poll(() => nodes(page).count()).toBe(8);
+    const search = await paletteSearch(page);
+    await search.fill('note');
+    await search.press('Enter');
+    await poll(() => nodes(page).count()).toBe(9);
+    await closePalette(page);
+    const note = page.getByTestId('node-note');
+    await expect(note.getAttribute('data-node-type')).resolves.toBe('note.text');
+    expect(await note.locator('[data-socket-side]').count()).toBe(0);
+    await note.locator('.vae-node-title').click();
+    const text = '# Encoder\nq(z|x) = N(μ, σ²I): **two heads**, and a long line that has to wrap inside the note on the canvas.';
+    await page.getByTestId('param-text').fill(text);
+    await page.getByTestId('param-text').press('Control+Enter');
+    await poll(() => page.getByTestId('note-text-note').textContent()).toBe(text);
+    const body = (await page.getByTestId('note-text-note').boundingBox())!;
+    expect(body.width).toBeLessThan(260); // the long line wraps inside the node
+    await poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
+    // the compiler ignores it: no diagnostic on the note, and the graph still has no errors
+    expect(await note.getAttribute('data-warnings')).toBe('0');
+    expect(await note.getAttribute('data-errors')).toBe('0');
+    await shots(page, 'note');
+
+    const saved = await download(page, () => page.getByTestId('file-save').click());
+    const json = JSON.parse(saved.text) as GraphJson;
+    expect(json.nodes.find((n) => n.id === 'note')).toMatchObject({ type: 'note.text', params: { text } });
+    const cli = cliCheck(saved.text); // the CLI compiles it too, the note ignored
+    expect(cli.status).toBe(0);
+    expect(cli.lines.at(-1)).toMatchObject({ event: 'ok', edges: 11 });
+    await page.getByTestId('file-new').click();
+    await poll(() => nodes(page).count()).toBe(0);
+    await page.getByTestId('file-open').setInputFiles({ name: 'noted.json', mimeType: 'application/json', buffer: Buffer.from(saved.text) });
+    await poll(() => nodes(page).count()).toBe(9);
+    await poll(() => page.getByTestId('note-text-note').textContent()).toBe(text);
+    const again = await download(page, () => page.getByTestId('file-save').click());
+    expect(again.text).toBe(saved.text);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('restores the autosaved graph after a reload', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
