@@ -468,3 +468,24 @@ describe('data.mnist through the runtime', () => {
     expect(t.trainFeed(71).size).toBe(40);
   });
 });
+
+describe('a note (note.text, DESIGN §9) changes nothing in training', () => {
+  it('the standard preset with a note trains to the same losses and held-out −ELBO, step for step', () => {
+    const losses = (g: Graph) => {
+      const t = createTrainer(plan(g), { mnist, seed: 1 });
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = t.step();
+        if (!r.ok) throw new Error(JSON.stringify(r));
+        out.push(r.metrics.loss, r.metrics.kl);
+      }
+      const ev = t.evaluate();
+      t.dispose();
+      return [...out, ev.heldOutLoss];
+    };
+    const plain = losses(loadGraph(STANDARD_PATH));
+    const noted = losses(toGraph(standardDoc((d) => d.nodes.unshift({ id: 'aNote', type: 'note.text', params: { text: '# β-VAE\nwatch the KL' } }))));
+    expect(plain.every(Number.isFinite)).toBe(true);
+    expect(noted).toEqual(plain);
+  });
+});
