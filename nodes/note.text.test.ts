@@ -39,6 +39,22 @@ describe('note.text', () => {
     expect(label.ok ? null : label.diagnostics[0]!.code).toBe('TOO_LARGE');
   });
 
+  it('every string param of the registry caps its length in its schema (the file walk lets node param strings reach 20,000)', () => {
+    type Z = { def: { type: string; innerType?: Z }; maxLength?: number | null };
+    const core = (t: Z): Z => (t.def.innerType && ['default', 'optional', 'prefault'].includes(t.def.type) ? core(t.def.innerType) : t);
+    const strings: string[] = [];
+    for (const def of registry.all()) {
+      for (const [name, field] of Object.entries(def.params.shape as Record<string, Z>)) {
+        const t = core(field);
+        if (t.def.type !== 'string') continue;
+        strings.push(`${def.type}.${name}`);
+        expect(t.maxLength, `${def.type}.${name}`).toBeTypeOf('number');
+        expect(t.maxLength!, `${def.type}.${name}`).toBeLessThanOrEqual(def.role === 'note' ? LIMITS.noteText : LIMITS.string);
+      }
+    }
+    expect(strings).toContain('note.text.text');
+  });
+
   it('open + save gives the same bytes (text, position and its place among the nodes kept)', () => {
     const saved = serializeGraph(toGraph(standardDoc(withNote(TEXT))), registry);
     expect(saved).toContain(JSON.stringify(TEXT));
