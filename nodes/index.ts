@@ -5,6 +5,7 @@ import type { NodeCatalog } from '../src/graph/catalog';
 import type { AnyNodeDef } from './types';
 import dataMnist from './data.mnist';
 import dataTable from './data.table';
+import dataImages from './data.images';
 import vaeEncoder from './vae.encoder';
 import vaeReparameterize from './vae.reparameterize';
 import vaeDecoder from './vae.decoder';
@@ -70,4 +71,5 @@ export const registry: NodeRegistry = createRegistry([
   opRepeat,
   noteText,
   dataTable,
+  dataImages,
 ]);
