@@ -6,6 +6,7 @@ import type { AnyNodeDef } from './types';
 import dataMnist from './data.mnist';
 import dataTable from './data.table';
 import dataImages from './data.images';
+import dataSequence from './data.sequence';
 import vaeEncoder from './vae.encoder';
 import vaeReparameterize from './vae.reparameterize';
 import vaeDecoder from './vae.decoder';
@@ -72,4 +73,5 @@ export const registry: NodeRegistry = createRegistry([
   noteText,
   dataTable,
   dataImages,
+  dataSequence,
 ]);

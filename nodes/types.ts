@@ -20,8 +20,8 @@ export interface DataNodeSpec<P> {
   /** The file a file-backed node reads: it compiles only with what loading learned (else DATA_MISSING). */
   file?(params: P): string;
   batchSize(params: P): number;
-  /** How many of the n examples are held out (a count, or ceil(n·fraction)). */
-  heldOut(params: P, n: number): number;
+  /** How many of the n examples are held out (a count, or ceil(n·fraction); a sequence's from what loading learned, `info.heldOut`). */
+  heldOut(params: P, n: number, info?: DataInfo): number;
 }
 
 export interface ShapeContext<P> {
@@ -67,6 +67,8 @@ export interface DataSource {
   /** Writes examples `indices`, one after another, D = structureWidth(info.structure) floats each, into `out`. */
   fill(indices: ArrayLike<number>, out: Float32Array): void;
   labels(indices: ArrayLike<number>): Int32Array;
+  /** The split loading made, when it is not the §7 permutation (sequences split in time); its heldOut has the plan's held-out count. */
+  readonly split?: { train: Uint32Array; heldOut: Uint32Array };
 }
 
 /** An in-place, per-batch transform a data node asks of its values (MNIST's binarize and scale). */

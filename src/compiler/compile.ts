@@ -332,7 +332,7 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
     const info = dataInfo.get(id);
     if (!spec || !info) return null;
     const p = params.get(id)!;
-    return { batchSize: spec.batchSize(p), heldOut: spec.heldOut(p, info.n) };
+    return { batchSize: spec.batchSize(p), heldOut: spec.heldOut(p, info.n, info) };
   };
   const dataParams = batching(dataId);
   if (!dataParams) {

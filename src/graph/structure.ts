@@ -27,6 +27,8 @@ export interface DataInfo {
   n: number;
   /** The feature columns, for tables and sequences. */
   columns?: readonly string[];
+  /** Held-out examples, when loading decided them (sequences: the last windows in time). */
+  heldOut?: number;
   /** The label classes, when labels are strings. */
   labels?: readonly string[];
 }

@@ -52,7 +52,10 @@ export class Examples {
     const all = Uint32Array.from({ length: n }, (_, i) => i);
     const rows = new Float32Array(n * dim);
     source.fill(all, rows);
-    const { train, heldOut: held } = splitIndices(n, heldOut);
+    if (source.split && source.split.heldOut.length !== heldOut) {
+      throw new RangeError(`Examples.fromSource: the source holds out ${source.split.heldOut.length} examples, the plan ${heldOut}`);
+    }
+    const { train, heldOut: held } = source.split ?? splitIndices(n, heldOut);
     return new Examples({ values: rows, dim, labels: source.labels(all), train, heldOut: held });
   }
 

@@ -7,6 +7,7 @@ import type { DataInfo, DataSource } from '../../../nodes/types';
 import type { Dataset, LoadContext, LoadResult } from './dataset';
 import { loadTable, type TableParams } from './table';
 import { loadImages, type ImagesParams } from './images';
+import { loadSequence, type SequenceParams } from './sequence';
 
 /** A node's files by param (`file`, and e.g. `labelsFile` when given). */
 export type NodeFiles = Record<string, Uint8Array>;
@@ -16,6 +17,7 @@ type Loader = (files: NodeFiles, params: Record<string, unknown>, ctx: LoadConte
 const LOADERS: Record<string, Loader> = {
   'data.table': (files, params, ctx) => loadTable(files.file!, params as unknown as TableParams, ctx),
   'data.images': (files, params, ctx) => loadImages(files.file!, files.labelsFile ?? null, params as unknown as ImagesParams, ctx),
+  'data.sequence': (files, params, ctx) => loadSequence(files.file!, params as unknown as SequenceParams, ctx),
 };
 
 /** The loader of a file-backed node type, or undefined when the runtime has none. */
@@ -25,7 +27,7 @@ export function loaderFor(type: string): Loader | undefined {
 
 /** What compile needs to know of a loaded dataset. */
 export function datasetInfo(ds: Dataset): DataInfo {
-  return { structure: ds.structure, n: ds.n, columns: ds.columns, ...(ds.classes ? { labels: ds.classes } : {}) };
+  return { structure: ds.structure, n: ds.n, columns: ds.columns, ...(ds.windows ? { heldOut: ds.heldOut.length } : {}), ...(ds.classes ? { labels: ds.classes } : {}) };
 }
 
 /** A loaded dataset as the trainer's DataSource: values as floats (image bytes as byte/255), labels (0 without). */
@@ -35,6 +37,7 @@ export function datasetSource(ds: Dataset): DataSource {
   const inv = values instanceof Uint8Array ? 1 / 255 : 1;
   return {
     info: datasetInfo(ds),
+    ...(ds.windows ? { split: { train: ds.train, heldOut: ds.heldOut } } : {}),
     fill: (indices, out) => {
       for (let i = 0; i < indices.length; i++) {
         const src = indices[i]! * D;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { defineNode, formatStructure, heldOutCount, type ShapeResult } from './types';
+
+export const params = z.strictObject({
+  /** A CSV whose rows are time steps: a file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
+  file: z.string().max(255).default(''),
+  /** The file's SHA-256 as recorded when it was chosen ("" when none); a different file is DATA_CHANGED. */
+  sha256: z.string().max(64).default(''),
+  /** Feature columns by exact header name; empty: every numeric column. */
+  columns: z.array(z.string().max(255)).max(10000).default([]),
+  /** T: rows per window. */
+  length: z.number().int().min(1).max(10000).default(32),
+  /** Rows between window starts; 0: = length. */
+  stride: z.number().int().min(0).max(10000).default(0),
+  standardize: z.boolean().default(true),
+  batchSize: z.number().int().min(1).max(10000).default(64),
+  heldOutFraction: z.number().gt(0).max(0.9).default(0.1),
+});
+export type Params = z.infer<typeof params>;
+
+/** Windows of one multivariate series (a CSV, rows are time steps): x [B,T·F] time-major, split in time (DESIGN §7). */
+export default defineNode<Params>({
+  type: 'data.sequence',
+  category: 'Data',
+  title: 'Sequence',
+  description: 'x: a batch of windows of T time steps of a series (a CSV, one row per step), time-major: t0’s F values, then t1’s…; the last windows in time are held out.',
+  role: 'data',
+  stem: 'seq',
+  aliases: ['time series', 'series', 'csv', 'windows'],
+  inputs: [],
+  outputs: [
+    { name: 'x', kind: 'data', doc: 'windows [B,T·F]' },
+    { name: 'label', kind: 'tensor', doc: 'zeros [B] (a series has no labels)' },
+  ],
+  params,
+  controls: [
+    { param: 'length', label: 'window length (T)' },
+    { param: 'stride', label: 'stride', help: 'rows between window starts; 0: the window length (no overlap)' },
+    { param: 'standardize', label: 'standardize', help: 'per column, with the training windows’ rows' },
+    { param: 'batchSize', label: 'batch size' },
+    { param: 'heldOutFraction', label: 'held out', step: 0.05 },
+  ],
+  data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n, info) => info?.heldOut ?? heldOutCount(n, p.heldOutFraction) },
+  inferShapes: ({ data }): ShapeResult => {
+    if (!data) return { ok: true, outputs: {} };
+    const s = data.structure;
+    if (s.kind !== 'sequence') return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects a sequence, got a ${formatStructure(s)}` };
+    return { ok: true, outputs: { x: ['B', s.t * s.f], label: ['B'] }, structure: { x: s } };
+  },
+  forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
+});
