@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode, formatStructure, type ShapeResult } from './types';
+import { defineNode } from './types';
+import { fileDataShapes } from './lib/shapes';
 import { binarizeTransform } from './lib/binarize';
 
 export const params = z.strictObject({
@@ -41,12 +42,7 @@ export default defineNode<Params>({
     { param: 'heldOut', label: 'held-out images' },
   ],
   data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p) => p.heldOut },
-  inferShapes: ({ data }): ShapeResult => {
-    if (!data) return { ok: true, outputs: {} };
-    const s = data.structure;
-    if (s.kind !== 'image') return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects images, got a ${formatStructure(s)}` };
-    return { ok: true, outputs: { x: ['B', s.h * s.w * s.c], label: ['B'] }, structure: { x: s } };
-  },
+  inferShapes: ({ data }) => fileDataShapes(data, 'image', 'images'),
   range: (_p, port) => (port === 'x' ? [0, 1] : null),
   forward: (ctx) => ({
     x: ctx.data.x(ctx.nodeId, binarizeTransform({ binarize: ctx.params.binarize, scale: 1 })),

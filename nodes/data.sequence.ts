@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode, formatStructure, heldOutCount, type ShapeResult } from './types';
+import { defineNode, heldOutCount } from './types';
+import { fileDataShapes } from './lib/shapes';
 
 export const params = z.strictObject({
   /** A CSV whose rows are time steps: a file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
@@ -41,11 +42,6 @@ export default defineNode<Params>({
     { param: 'heldOutFraction', label: 'held out', step: 0.05 },
   ],
   data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n, info) => info?.heldOut ?? heldOutCount(n, p.heldOutFraction) },
-  inferShapes: ({ data }): ShapeResult => {
-    if (!data) return { ok: true, outputs: {} };
-    const s = data.structure;
-    if (s.kind !== 'sequence') return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects a sequence, got a ${formatStructure(s)}` };
-    return { ok: true, outputs: { x: ['B', s.t * s.f], label: ['B'] }, structure: { x: s } };
-  },
+  inferShapes: ({ data }) => fileDataShapes(data, 'sequence', 'a sequence'),
   forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
 });

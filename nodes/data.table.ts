@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode, formatStructure, heldOutCount, type ShapeResult } from './types';
+import { defineNode, heldOutCount } from './types';
+import { fileDataShapes } from './lib/shapes';
 
 export const params = z.strictObject({
   /** A file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
@@ -39,10 +40,6 @@ export default defineNode<Params>({
     { param: 'heldOutFraction', label: 'held out', step: 0.05 },
   ],
   data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n) => heldOutCount(n, p.heldOutFraction) },
-  inferShapes: ({ data }): ShapeResult => {
-    if (!data) return { ok: true, outputs: {} };
-    if (data.structure.kind !== 'table') return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects a table, got a ${formatStructure(data.structure)}` };
-    return { ok: true, outputs: { x: ['B', data.structure.f], label: ['B'] }, structure: { x: data.structure } };
-  },
+  inferShapes: ({ data }) => fileDataShapes(data, 'table', 'a table'),
   forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
 });

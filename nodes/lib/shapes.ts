@@ -1,5 +1,6 @@
 import type { Shape } from '../../src/graph/ports';
 import { formatShape } from '../../src/graph/ports';
+import { formatStructure, structureWidth, type DataInfo, type DataStructure } from '../../src/graph/structure';
 import type { ShapeResult } from '../types';
 
 export function mismatch(port: string, message: string, fix?: string): ShapeResult {
@@ -23,4 +24,15 @@ export function needFeatures(port: string, shape: Shape | undefined, what: strin
     return mismatch(port, `${what} expects a batch of feature vectors [B,n] on "${port}", got ${formatShape(shape)}.`);
   }
   return null;
+}
+
+/**
+ * The shapes of a file-backed data node: nothing until its file is loaded, then x [B,D] (D the
+ * structure's width) carrying the loaded structure, and label [B]; a file of another kind is BAD_PARAM.
+ */
+export function fileDataShapes(data: DataInfo | undefined, kind: DataStructure['kind'], expects: string): ShapeResult {
+  if (!data) return { ok: true, outputs: {} };
+  const s = data.structure;
+  if (s.kind !== kind) return { ok: false, code: 'BAD_PARAM', port: 'x', message: `expects ${expects}, got a ${formatStructure(s)}` };
+  return { ok: true, outputs: { x: ['B', structureWidth(s)], label: ['B'] }, structure: { x: s } };
 }
