@@ -37,6 +37,8 @@ describe('graph store', () => {
     expect(PRESETS.length).toBeGreaterThan(0);
     expect(PRESETS[0]!.id).toBe('standard-vae');
     expect(PRESETS.some((p) => p.id.endsWith('.answers'))).toBe(false);
+    // the data presets of DESIGN §8 are in the menu beside the MNIST ones
+    expect(PRESETS.find((p) => p.id === 'tabular-vae')?.name).toBe('Tabular VAE: penguins (d = 2)');
   });
 
   it('loads the standard preset clean, compiles it and infers every shape', () => {
