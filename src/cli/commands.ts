@@ -82,6 +82,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       out: { kind: 'string', meta: 'DIR', help: 'where to write the program (created when missing)' },
       weights: { kind: 'string', meta: 'W', help: 'ship a weights file (safetensors) with the program' },
       json,
+      data,
     },
   },
   {

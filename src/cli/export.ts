@@ -1,7 +1,7 @@
 /**
- * `vae-lab export <graph.json> --to pytorch --out DIR [--weights W]` (DESIGN.md §9): the
- * compiled graph as a standalone PyTorch program (src/export), with the MNIST digits as the
- * model sees them. A node type the export does not know is EXPORT_UNSUPPORTED and nothing is
+ * `vae-lab export <graph.json> --to pytorch --out DIR [--weights W] [--data NODE=PATH]`
+ * (DESIGN.md §9): the compiled graph as a standalone PyTorch program (src/export), with the
+ * examples as the model sees them (a data file's, loaded as train loads it, or the MNIST digits). A node type the export does not know is EXPORT_UNSUPPORTED and nothing is
  * written.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { serializeGraph } from '../graph/schema';
 import { exportPytorch } from '../export/pytorch';
 import { readWeightsFor } from '../export/weights';
 import { loadMnistNode } from '../runtime/data/mnist-node';
+import { exportDataOf } from '../runtime/data/examples';
 import { registry } from '../../nodes';
 import type { ParsedArgs } from './args';
 import { loadGraphReporting } from './load';
@@ -29,7 +30,7 @@ export async function exportCommand(args: ParsedArgs, out: Output): Promise<numb
     return 1;
   }
   const dir = f.out as string;
-  const loaded = await loadGraphReporting(file, out);
+  const loaded = await loadGraphReporting(file, out, { data: (f.data as string[] | undefined) ?? [] });
   if (!loaded) return 1;
   const { plan, graph } = loaded;
   let weights: Uint8Array | undefined;
@@ -46,7 +47,9 @@ export async function exportCommand(args: ParsedArgs, out: Output): Promise<numb
     }
     weights = w.bytes;
   }
-  const result = exportPytorch(plan, { graphJson: serializeGraph(graph, registry), mnist: await loadMnistNode(), weights });
+  // the examples as the model sees them: a data file's (decoded, standardised, split), else the MNIST digits
+  const data = loaded.data ? { data: exportDataOf(loaded.data, plan.heldOut) } : { mnist: await loadMnistNode() };
+  const result = exportPytorch(plan, { graphJson: serializeGraph(graph, registry), ...data, weights });
   if (!result.ok) {
     for (const d of result.diagnostics) out.diagnostic(d);
     return 1;

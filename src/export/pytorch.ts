@@ -24,9 +24,29 @@ export interface ExportOptions {
   graphJson: string;
   /** The MNIST digits in the package's order (uint8 pixels, labels): written as data/*.npy. */
   mnist?: { images: Uint8Array; labels: Uint8Array; count: number; pixels: number };
+  /**
+   * The examples of a file-backed data node (data.table, data.images, data.sequence) as the
+   * model sees them: decoded and standardised, with VAE Lab's split. Written as data/*.npy.
+   */
+  data?: ExportData;
   /** A weights file to ship with the program (train.py starts from it when present). */
   weights?: Uint8Array;
 }
+
+/** A loaded data file's examples as the trainer holds them (src/runtime/data/examples.ts). */
+export interface ExportData {
+  /** count × dim float32 values, example after example. */
+  values: Float32Array;
+  dim: number;
+  /** The class of every example (0 without labels). */
+  labels: Int32Array;
+  /** Indices of the training and the held-out examples, in VAE Lab's order. */
+  train: Uint32Array;
+  heldOut: Uint32Array;
+}
+
+/** Where train.py finds the examples of a file-backed data node. */
+export const DATA_FILES = { x: 'data/x.npy', labels: 'data/labels.npy', train: 'data/train.npy', heldOut: 'data/held-out.npy' } as const;
 
 export type ExportResult = { ok: true; files: ExportFile[] } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -56,15 +76,32 @@ export function exportPytorch(plan: Plan, opts: ExportOptions): ExportResult {
       );
     }
   }
+  const fileBacked = plan.nodes.get(plan.data)!.type !== 'data.mnist';
+  if (fileBacked && !opts.data) {
+    unsupported.push(
+      error('EXPORT_UNSUPPORTED', `Node "${plan.data}" reads a data file, but its examples were not given to the export. Nothing was written.`, {
+        node: plan.data,
+        fix: 'Export with the data loaded (vae-lab export graph.json --data NODE=PATH).',
+      }),
+    );
+  }
   if (unsupported.length) return { ok: false, diagnostics: unsupported };
 
   const files: ExportFile[] = [
-    { path: 'model.py', content: modelPy(plan) },
+    { path: 'model.py', content: modelPy(plan, fileBacked) },
     { path: 'train.py', content: TRAIN_PY },
     { path: 'graph.json', content: opts.graphJson },
-    { path: 'README.md', content: exportReadme(plan, { weights: !!opts.weights, data: !!opts.mnist }) },
+    { path: 'README.md', content: exportReadme(plan, { weights: !!opts.weights, data: fileBacked ? 'arrays' : opts.mnist ? 'mnist' : null }) },
   ];
-  if (opts.mnist) {
+  if (fileBacked) {
+    const d = opts.data!;
+    const n = d.values.length / d.dim;
+    const int32 = (a: Uint32Array) => Int32Array.from(a);
+    files.push({ path: DATA_FILES.x, content: encodeNpy(d.values, [n, d.dim]) });
+    files.push({ path: DATA_FILES.labels, content: encodeNpy(d.labels, [n]) });
+    files.push({ path: DATA_FILES.train, content: encodeNpy(int32(d.train), [d.train.length]) });
+    files.push({ path: DATA_FILES.heldOut, content: encodeNpy(int32(d.heldOut), [d.heldOut.length]) });
+  } else if (opts.mnist) {
     const m = opts.mnist;
     files.push({ path: 'data/mnist-images.npy', content: encodeNpy(m.images.subarray(0, m.count * m.pixels), [m.count, m.pixels]) });
     files.push({ path: 'data/mnist-labels.npy', content: encodeNpy(m.labels.subarray(0, m.count), [m.count]) });
@@ -107,7 +144,7 @@ function contextFor(plan: Plan, n: PlanNode, names: ReturnType<typeof namer>): E
   };
 }
 
-function modelPy(plan: Plan): string {
+function modelPy(plan: Plan, fileBacked: boolean): string {
   const names = namer(plan);
   const g = plan.graph;
   const opt = plan.nodes.get(plan.optimizer)!;
@@ -141,6 +178,8 @@ function modelPy(plan: Plan): string {
     batchSize: plan.batchSize,
     heldOut: plan.heldOut,
     data: plan.data,
+    // where the examples come from: the MNIST digits (split by train.py as VAE Lab splits them), or a data file's arrays
+    dataset: fileBacked ? { kind: 'arrays', ...DATA_FILES } : { kind: 'mnist' },
     optimizer: { node: plan.optimizer, algorithm: opt.params.algorithm, learningRate: opt.params.learningRate },
     unusedParameters,
   };
@@ -152,8 +191,9 @@ ${g.meta.name}: the PyTorch twin of a VAE Lab graph, written by \`vae-lab export
 ${description ? `\n${wrap(description.replace(/"""/g, "'''"), 92)}\n` : ''}
 GraphModel.forward runs the graph's nodes in the order VAE Lab runs them, one block per node,
 each headed by its node id and type. Nodes with weights are submodules named by their node id.
-Weights are stored in VAE Lab's layout (a dense kernel is [in, out]; nn.Linear's weight is
-[out, in]): train.py converts them (load_weights, model_weights).
+Weights are stored in VAE Lab's layout (a dense kernel is [in, out], nn.Linear's weight
+[out, in]; a conv kernel [kh, kw, in, out], nn.Conv2d's weight [out, in, kh, kw]): train.py
+converts them (load_weights, model_weights).
 """
 import torch
 from torch import nn

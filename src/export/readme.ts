@@ -4,7 +4,7 @@
 import type { Plan } from '../compiler/compile';
 import { WEIGHTS_FILE_NAME } from './weights';
 
-export function exportReadme(plan: Plan, has: { weights: boolean; data: boolean }): string {
+export function exportReadme(plan: Plan, has: { weights: boolean; data: 'mnist' | 'arrays' | null }): string {
   const g = plan.graph;
   const opt = plan.nodes.get(plan.optimizer)!.params;
   return `# ${g.meta.name} — PyTorch
@@ -18,7 +18,13 @@ as VAE Lab trains it. Needs Python 3, NumPy and PyTorch (1.13 or later).
 | \`model.py\` | \`GraphModel\`, an \`nn.Module\`: one commented block per node of the graph; nodes with weights are submodules named by node id |
 | \`train.py\` | training, evaluation, the weights file, replaying a VAE Lab record, \`torchrun\` |
 | \`graph.json\` | the VAE Lab graph |
-| \`data/\` | ${has.data ? 'the MNIST digits as the model sees them (`mnist-images.npy` uint8 [10000, 784], `mnist-labels.npy`); train.py splits them as VAE Lab does' : '(not written: copy `data/` from another export)'} |${has.weights ? `\n| \`${WEIGHTS_FILE_NAME}\` | the weights given to the export; start from them with \`--weights ${WEIGHTS_FILE_NAME}\` |` : ''}
+| \`data/\` | ${
+    has.data === 'arrays'
+      ? 'the examples of the data file as the model sees them (`x.npy` float32 [N, D]: decoded, standardised; `labels.npy`), and VAE Lab\'s split (`train.npy`, `held-out.npy`: example indices)'
+      : has.data === 'mnist'
+        ? 'the MNIST digits as the model sees them (`mnist-images.npy` uint8 [10000, 784], `mnist-labels.npy`); train.py splits them as VAE Lab does'
+        : '(not written: copy `data/` from another export)'
+  } |${has.weights ? `\n| \`${WEIGHTS_FILE_NAME}\` | the weights given to the export; start from them with \`--weights ${WEIGHTS_FILE_NAME}\` |` : ''}
 
 ## Run
 
@@ -51,7 +57,9 @@ starting a worker.)
 ## Weights
 
 \`${WEIGHTS_FILE_NAME}\` files are safetensors, float32, named \`<node id>/<variable>\` in VAE Lab's
-layout (a dense kernel is [in, out]; \`nn.Linear.weight\` is its transpose). \`train.py\` converts
-both ways; reading one parses a JSON header and raw floats, nothing is run.
+layout (a dense kernel is [in, out], \`nn.Linear.weight\` its transpose; a conv kernel is
+[kh, kw, in, out], \`nn.Conv2d.weight\` [out, in, kh, kw]; a transposed conv kernel is [kh, kw, out, in],
+\`nn.ConvTranspose2d.weight\` [in, out, kh, kw]; a GRU's or LSTM's kernel and recurrentKernel are
+\`weight_ih_l0\` and \`weight_hh_l0\` transposed). \`train.py\` converts both ways; reading one parses a JSON header and raw floats, nothing is run.
 `;
 }

@@ -6,7 +6,7 @@
  * Pure: no tfjs.
  */
 import type { PlanNode } from '../compiler/compile';
-import type { Shape } from '../graph/ports';
+import { formatShape, type Shape } from '../graph/ports';
 
 export interface EmitContext {
   node: PlanNode;
@@ -35,7 +35,7 @@ export interface NodeTemplate {
   metric?: { kind: 'recon' | 'kl' | 'klWeighted'; port: string };
 }
 
-export type HelperClass = 'Dense' | 'MLPEncoder' | 'MLPDecoder' | 'bernoulli_nll';
+export type HelperClass = 'Dense' | 'Conv2d' | 'ConvTranspose2d' | 'Recurrent' | 'MLPEncoder' | 'MLPDecoder' | 'bernoulli_nll';
 
 /** A JSON-like value as a Python literal. */
 export function py(v: unknown): string {
@@ -75,6 +75,63 @@ function mlpOnly(node: PlanNode): string | null {
   return arch === 'mlp' ? null : `its arch "${String(arch)}" has no PyTorch template yet (only "mlp")`;
 }
 
+/**
+ * A file-backed data node (data.table, data.sequence, data.images; DESIGN.md §7): its batch is
+ * read from the arrays the export writes (data/x.npy: the examples as the model sees them,
+ * decoded and standardised; data/train.npy and data/held-out.npy: VAE Lab's split).
+ */
+function fileData(what: (p: P, c: EmitContext) => string): NodeTemplate {
+  return {
+    summary: (c) => `${what(params(c), c)}; batch ${String(params(c).batchSize)}`,
+    forward: (c) => {
+      const p = params(c);
+      const binarize = typeof p.binarize === 'string' ? p.binarize : 'none';
+      return [`${c.out('x')} = feed.x(${py(c.node.id)}, binarize=${py(binarize)}, scale=1)`, `${c.out('label')} = feed.labels()`];
+    },
+  };
+}
+
+/** The number of axes after the batch axis B of a symbolic shape (all but the first when it has none). */
+function afterBatch(shape: Shape | undefined): number {
+  if (!shape) throw new RangeError('the input shape is unknown');
+  const b = shape.indexOf('B');
+  return b < 0 ? shape.length - 1 : shape.length - 1 - b;
+}
+
+const pyTuple = (xs: readonly number[]) => `(${xs.map(py).join(', ')}${xs.length === 1 ? ',' : ''})`;
+
+/** layer.conv2d / layer.conv2dTranspose: nn.Conv2d / nn.ConvTranspose2d on NHWC images. */
+function convTemplate(transposed: boolean): NodeTemplate {
+  const cls: HelperClass = transposed ? 'ConvTranspose2d' : 'Conv2d';
+  return {
+    classes: [cls],
+    module: (c) => {
+      const p = params(c);
+      return `${cls}(${py(lastDim(c.node.inShapes.x))}, ${py(p.filters)}, kernel=${py(p.kernel)}, stride=${py(p.stride)}, padding=${py(p.padding)}, activation=${py(p.activation)})`;
+    },
+    summary: (c) => {
+      const p = params(c);
+      const k = String(p.kernel);
+      return `y = ${String(p.activation)}(${transposed ? 'the transposed conv' : 'conv'}(x, W) + b), ${k}×${k} kernels, stride ${String(p.stride)}, padding ${String(p.padding)}: ${formatShape(c.node.inShapes.x)} → ${formatShape(c.node.outShapes.y)} (NHWC)`;
+    },
+    forward: (c) => [`${c.out('y')} = ${c.self}(${c.input('x')})`],
+  };
+}
+
+/** layer.gru / layer.lstm: nn.GRU / nn.LSTM over the T steps; y every step's h, h the last. */
+function recurrentTemplate(cell: 'gru' | 'lstm'): NodeTemplate {
+  return {
+    classes: ['Recurrent'],
+    module: (c) => `Recurrent(${py(cell)}, ${py(lastDim(c.node.inShapes.x))}, ${py(params(c).units)})`,
+    summary: (c) =>
+      `nn.${cell.toUpperCase()} over the T steps of ${formatShape(c.node.inShapes.x)} (gates ${cell === 'gru' ? 'r, z, n' : 'i, f, g, o'}; h0 ${c.node.inputs.h0?.length ? 'from the h0 input' : '= 0'}${cell === 'lstm' ? ', c0 = 0' : ''}): y every step's h ${formatShape(c.node.outShapes.y)}, h the last ${formatShape(c.node.outShapes.h)}`,
+    forward: (c) => {
+      const h0 = c.node.inputs.h0?.length ? `, ${c.input('h0')}` : '';
+      return [`${c.out('y')}, ${c.out('h')} = ${c.self}(${c.input('x')}${h0})`];
+    },
+  };
+}
+
 const binary = (symbol: string, op: string): NodeTemplate => ({
   summary: () => `y = ${symbol}, element-wise, broadcasting as NumPy`,
   forward: (c) => [`${c.out('y')} = ${c.input('a')} ${op} ${c.input('b')}`],
@@ -89,9 +146,18 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
     },
     forward: (c) => {
       const p = params(c);
-      return [`${c.out('x')} = feed.images(${py(c.node.id)}, binarize=${py(p.binarize)}, scale=${py(p.scale)})`, `${c.out('label')} = feed.labels()`];
+      return [`${c.out('x')} = feed.x(${py(c.node.id)}, binarize=${py(p.binarize)}, scale=${py(p.scale)})`, `${c.out('label')} = feed.labels()`];
     },
   },
+
+  'data.table': fileData((p, c) => `a batch of rows [B,${lastDim(c.node.outShapes.x)}] of ${String(p.file)}${(p.columns as string[]).length ? ` (columns ${(p.columns as string[]).join(', ')})` : ''}${p.standardize ? ', standardised with the training rows\' mean and sd' : ''}`),
+  'data.sequence': fileData(
+    (p) => `a batch of windows of ${String(p.length)} steps of ${String(p.file)}, time-major [B,T·F]${p.standardize ? ', standardised per column with the training windows\' rows' : ''}; the last windows in time held out`,
+  ),
+  'data.images': fileData((p) => {
+    const how = p.binarize === 'threshold' ? ', binarized x > 0.5' : p.binarize === 'sample' ? ', binarized x ~ Bernoulli(pixel) anew each batch' : '';
+    return `a batch of images of ${String(p.file)} flattened in H, W, C order, pixels in [0,1]${how}`;
+  }),
 
   'vae.encoder': {
     unsupported: mlpOnly,
@@ -207,6 +273,29 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
     forward: (c) => [`${c.out('y')} = ${c.self}(${c.input('x')})`],
   },
 
+  'layer.conv2d': convTemplate(false),
+  'layer.conv2dTranspose': convTemplate(true),
+  'layer.gru': recurrentTemplate('gru'),
+  'layer.lstm': recurrentTemplate('lstm'),
+
+  'op.reshape': {
+    summary: (c) => `each example ${formatShape(c.node.inShapes.x)} → ${formatShape(c.node.outShapes.y)} (row-major: flattening an image gives H, W, C order)`,
+    forward: (c) => {
+      // The axes after the batch axis, counted from the right: in eval a [K,B,…] input arrives as [B,…].
+      const x = c.input('x');
+      const n = afterBatch(c.node.inShapes.x);
+      return [`${c.out('y')} = ${x}.reshape(tuple(${x}.shape[:${x}.dim() - ${n}]) + ${pyTuple(params(c).shape as number[])})`];
+    },
+  },
+
+  'op.repeat': {
+    summary: (c) => `each example's vector repeated ${String(params(c).times)} times as a sequence, ${formatShape(c.node.inShapes.x)} → ${formatShape(c.node.outShapes.y)}`,
+    forward: (c) => {
+      const x = c.input('x');
+      return [`${c.out('y')} = ${x}.unsqueeze(-2).expand(tuple(${x}.shape[:-1]) + (${py(params(c).times)}, ${x}.shape[-1]))`];
+    },
+  },
+
   'op.split': {
     summary: () => 'the last axis in two halves: a the first, b the second',
     forward: (c) => [`${c.out('a')}, ${c.out('b')} = torch.chunk(${c.input('x')}, 2, dim=-1)`],
@@ -262,6 +351,56 @@ export const HELPERS: Readonly<Record<HelperClass, string>> = {
 
     def forward(self, x):
         return ACTIVATIONS[self.activation](self.dense(x))`,
+  Conv2d: `class Conv2d(nn.Module):
+    """layer.conv2d: y = activation(conv(x, W) + b) on images [..., H, W, C] (NHWC, as VAE Lab;
+    nn.Conv2d works on [N, C, H, W], so x is permuted in and out). padding is nn.Conv2d's: that
+    many rows and columns of zeros on each side. VAE Lab's kernel is [kh, kw, in, out]; the
+    weight of nn.Conv2d is [out, in, kh, kw] (train.py converts)."""
+
+    def __init__(self, in_channels, filters, kernel, stride, padding, activation):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, filters, kernel, stride=stride, padding=padding)
+        self.activation = activation
+
+    def forward(self, x):
+        lead = tuple(x.shape[:-3])  # [B] or [K, B]: folded into one batch axis
+        y = self.conv(x.reshape((-1,) + tuple(x.shape[-3:])).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return ACTIVATIONS[self.activation](y.reshape(lead + tuple(y.shape[1:])))`,
+  ConvTranspose2d: `class ConvTranspose2d(nn.Module):
+    """layer.conv2dTranspose: the "de-conv", nn.ConvTranspose2d (output_padding 0) on images
+    [..., H, W, C] (NHWC); H' = (H - 1) * stride - 2 * padding + kernel. VAE Lab's kernel is
+    [kh, kw, out, in]; the weight of nn.ConvTranspose2d is [in, out, kh, kw] (train.py converts)."""
+
+    def __init__(self, in_channels, filters, kernel, stride, padding, activation):
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(in_channels, filters, kernel, stride=stride, padding=padding)
+        self.activation = activation
+
+    def forward(self, x):
+        lead = tuple(x.shape[:-3])
+        y = self.conv(x.reshape((-1,) + tuple(x.shape[-3:])).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return ACTIVATIONS[self.activation](y.reshape(lead + tuple(y.shape[1:])))`,
+  Recurrent: `class Recurrent(nn.Module):
+    """layer.gru / layer.lstm: one nn.GRU or nn.LSTM layer (batch first) over the T steps of
+    x [..., B, T, F], from h0 [..., B, units] (None: zeros; an LSTM's c0 is zeros). Returns every
+    step's h [..., B, T, units] and the last [..., B, units]. VAE Lab's kernel [F, G*units] and
+    recurrentKernel [units, G*units] are weight_ih_l0 and weight_hh_l0 transposed (gates r, z, n
+    or i, f, g, o); biasIh and biasHh are bias_ih_l0 and bias_hh_l0."""
+
+    def __init__(self, cell, features, units):
+        super().__init__()
+        self.cell, self.units = cell, units
+        self.add_module(cell, (nn.GRU if cell == "gru" else nn.LSTM)(features, units, batch_first=True))
+
+    def forward(self, x, h0=None):
+        lead = tuple(x.shape[:-2])
+        state = None
+        if h0 is not None:
+            h = h0.reshape(1, -1, self.units)
+            state = h if self.cell == "gru" else (h, torch.zeros_like(h))
+        y, _ = getattr(self, self.cell)(x.reshape((-1,) + tuple(x.shape[-2:])), state)
+        y = y.reshape(lead + tuple(y.shape[1:]))
+        return y, y[..., -1, :]`,
   MLPEncoder: `class MLPEncoder(nn.Module):
     """vae.encoder (mlp): hidden0, hidden1, … then two heads, mu and logvar."""
 

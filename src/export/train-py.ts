@@ -13,14 +13,16 @@ Train the exported VAE Lab graph (model.py) with PyTorch, as VAE Lab trains it.
 
 What "as VAE Lab trains it" means here:
 - the data: the MNIST split of VAE Lab (mulberry32(20240601) + Fisher-Yates over the
-  package's 10,000 digits, the last heldOut held out), each epoch in the order VAE Lab
-  draws from the graph's seed, batches of batchSize, the last one smaller;
+  package's 10,000 digits, the last heldOut held out), or a data file's examples as the
+  model sees them with VAE Lab's split (data/x.npy, data/train.npy, data/held-out.npy);
+  each epoch in the order VAE Lab draws from the graph's seed, batches of batchSize, the
+  last one smaller;
 - the objective: model.py's per-example total, averaged over the batch;
 - the optimizers of TensorFlow.js 4.22: Adam with eps 1e-7, SGD, and tfjs's RMSProp
   (decay 0.9, v <- 0.9 v + 0.1 g^2, theta <- theta - lr g / sqrt(v + 1e-7)), written below;
 - the held-out -ELBO after every epoch and after the last step: per held-out example,
   summed over features and latent dims, beta = 1, no free bits, one z sample.
-Initial weights are PyTorch's nn.Linear initialisation (the same distribution as VAE Lab's,
+Initial weights are PyTorch's initialisation of each layer (the same distribution as VAE Lab's,
 not the same numbers); --weights W starts from a VAE Lab weights file, and --replay REC
 (a directory from "vae-lab train --record REC") replays VAE Lab's initial weights, batches,
 noise and binarization draws, printing each step's loss to compare with the record.
@@ -31,7 +33,10 @@ B mod P one example more) and its rows of each per-example noise tensor; its los
 Rank 0 prints the all-reduced batch loss.
 
 The weights file is safetensors (float32), tensors named "<node id>/<variable>" in VAE Lab's
-layout: a dense kernel is [in, out] (nn.Linear's weight transposed). Reading it parses a
+layout: a dense kernel is [in, out] (nn.Linear's weight transposed), a conv kernel
+[kh, kw, in, out] and a transposed conv kernel [kh, kw, out, in] (nn.Conv2d's [out, in, kh, kw]
+and nn.ConvTranspose2d's [in, out, kh, kw], permuted), a GRU's or LSTM's kernel and
+recurrentKernel weight_ih_l0 and weight_hh_l0 transposed. Reading it parses a
 JSON header and raw floats: nothing in it is run.
 """
 import argparse
@@ -98,9 +103,28 @@ def fisher_yates(n, rand):
 
 
 # ---------------------------------------------------------------------------------------
-# The data: MNIST as VAE Lab splits and batches it.
+# The data: MNIST, or a data file's examples, as VAE Lab splits and batches them.
 
-class Mnist:
+class Examples:
+    """A split set of examples: self.train and self.held_out index the rows of the data."""
+
+    def steps_per_epoch(self, batch_size):
+        return math.ceil(len(self.train) / batch_size)
+
+    def batch_indices(self, seed, step, batch_size):
+        """The examples (row indices) of step (from 1), as VAE Lab draws them."""
+        spe = self.steps_per_epoch(batch_size)
+        epoch, index = divmod(step - 1, spe)
+        if self._epoch[0] != (seed, epoch):
+            self._epoch = ((seed, epoch), fisher_yates(len(self.train), mulberry32(hash_key(seed, "epoch", epoch))))
+        order = self._epoch[1]
+        start = index * batch_size
+        return self.train[order[start: min(start + batch_size, len(self.train))]]
+
+
+class Mnist(Examples):
+    """The package's 10,000 digits, split by mulberry32(20240601) + Fisher-Yates."""
+
     def __init__(self, held_out):
         self.images = np.load(os.path.join(HERE, "data", "mnist-images.npy"), allow_pickle=False)
         self.labels_all = np.load(os.path.join(HERE, "data", "mnist-labels.npy"), allow_pickle=False)
@@ -110,22 +134,31 @@ class Mnist:
         self.held_out = perm[n - held_out:]
         self._epoch = (None, None)
 
-    def steps_per_epoch(self, batch_size):
-        return math.ceil(len(self.train) / batch_size)
-
-    def batch_indices(self, seed, step, batch_size):
-        """The digits (indices into data/mnist-images.npy) of step (from 1), as VAE Lab draws them."""
-        spe = self.steps_per_epoch(batch_size)
-        epoch, index = divmod(step - 1, spe)
-        if self._epoch[0] != (seed, epoch):
-            self._epoch = ((seed, epoch), fisher_yates(len(self.train), mulberry32(hash_key(seed, "epoch", epoch))))
-        order = self._epoch[1]
-        start = index * batch_size
-        return self.train[order[start: min(start + batch_size, len(self.train))]]
-
-    def pixels(self, indices):
+    def values(self, indices):
         """pixel / 255 in double precision, as VAE Lab computes it before rounding to float32."""
         return self.images[indices].astype(np.float64) * (1.0 / 255.0)
+
+
+class Arrays(Examples):
+    """A data file's examples as VAE Lab holds them after loading (decoded, standardised with
+    the training rows; images as pixel / 255), and VAE Lab's split of them: data/x.npy [N, D],
+    data/labels.npy [N], data/train.npy and data/held-out.npy (row indices)."""
+
+    def __init__(self, files):
+        load = lambda key: np.load(os.path.join(HERE, files[key]), allow_pickle=False)
+        self.x = load("x")
+        self.labels_all = load("labels")
+        self.train = load("train").astype(np.int64)
+        self.held_out = load("heldOut").astype(np.int64)
+        self._epoch = (None, None)
+
+    def values(self, indices):
+        return self.x[indices].astype(np.float64)
+
+
+def load_examples():
+    spec = CONFIG["dataset"]
+    return Arrays(spec) if spec["kind"] == "arrays" else Mnist(CONFIG["heldOut"])
 
 
 class Feed:
@@ -136,10 +169,11 @@ class Feed:
         self.binarized = binarized or {}
         self.cache = {}
 
-    def images(self, node, binarize, scale):
+    def x(self, node, binarize="none", scale=1):
+        """The batch's examples [n, D] as float32, binarized and scaled as the data node says."""
         key = (node, binarize, scale)
         if key not in self.cache:
-            pix = self.ds.pixels(self.indices)
+            pix = self.ds.values(self.indices)
             if binarize == "threshold":
                 x = np.where(pix > 0.5, float(scale), 0.0)
             elif binarize == "sample":
@@ -271,21 +305,39 @@ def write_safetensors(path, arrays, meta):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def vaelab_name(torch_name):
-    """'enc.hidden0.weight' -> ('enc/hidden0/kernel', transpose)."""
+# nn.GRU / nn.LSTM parameters by VAE Lab's names; True: stored transposed.
+RNN_NAMES = {"weight_ih_l0": ("kernel", True), "weight_hh_l0": ("recurrentKernel", True), "bias_ih_l0": ("biasIh", False), "bias_hh_l0": ("biasHh", False)}
+
+
+def vaelab_name(torch_name, ndim):
+    """'enc.hidden0.weight' -> ('enc/hidden0/kernel', perm): VAE Lab's layout is the torch tensor
+    transposed by perm (None: the same). A dense weight [out, in] is transposed; a conv weight
+    [out, in, kh, kw] (or a transposed conv's [in, out, kh, kw]) becomes [kh, kw, in, out]
+    ([kh, kw, out, in]), the permutation (2, 3, 1, 0) for both."""
     path, _, leaf = torch_name.rpartition(".")
+    prefix = path.replace(".", "/") + "/"
+    if leaf in RNN_NAMES:
+        name, transposed = RNN_NAMES[leaf]
+        return prefix + name, (1, 0) if transposed else None
     if leaf == "weight":
-        return path.replace(".", "/") + "/kernel", True
-    return path.replace(".", "/") + "/" + leaf, False
+        return prefix + "kernel", (1, 0) if ndim == 2 else (2, 3, 1, 0)
+    return prefix + leaf, None
+
+
+def to_vaelab(a, perm):
+    return np.ascontiguousarray(a if perm is None else a.transpose(perm))
+
+
+def to_torch(a, perm):
+    return np.ascontiguousarray(a if perm is None else a.transpose(np.argsort(perm)))
 
 
 def model_weights(model):
     """The model's weights as VAE Lab names them: {name: float32 array in VAE Lab's layout}."""
     out = {}
     for name, p in model.state_dict().items():
-        vname, transpose = vaelab_name(name)
-        a = p.detach().cpu().numpy().astype(np.float32)
-        out[vname] = np.ascontiguousarray(a.T if transpose else a)
+        vname, perm = vaelab_name(name, p.dim())
+        out[vname] = to_vaelab(p.detach().cpu().numpy().astype(np.float32), perm)
     return out
 
 
@@ -293,8 +345,8 @@ def load_weights(model, path):
     arrays, meta = read_safetensors(path)
     want = {}
     for name, p in model.state_dict().items():
-        vname, transpose = vaelab_name(name)
-        want[vname] = (name, tuple(reversed(p.shape)) if transpose else tuple(p.shape), transpose)
+        vname, perm = vaelab_name(name, p.dim())
+        want[vname] = (name, tuple(p.shape) if perm is None else tuple(p.shape[i] for i in perm), perm)
     problems = []
     for vname, (_, shape, _) in want.items():
         if vname not in arrays:
@@ -305,9 +357,8 @@ def load_weights(model, path):
     if problems:
         raise WeightsError("WEIGHTS_MISMATCH", "%s does not fit this graph (%d differences): %s. Nothing was loaded." % (path, len(problems), "; ".join(problems[:20])))
     state = {}
-    for vname, (name, _, transpose) in want.items():
-        a = arrays[vname]
-        state[name] = torch.from_numpy(np.ascontiguousarray(a.T if transpose else a))
+    for vname, (name, _, perm) in want.items():
+        state[name] = torch.from_numpy(to_torch(arrays[vname], perm))
     model.load_state_dict(state)
     return meta
 
@@ -410,7 +461,7 @@ def main(argv=None):
 
     seed = CONFIG["seed"] if args.seed is None else args.seed
     batch = CONFIG["batchSize"]
-    ds = Mnist(CONFIG["heldOut"])
+    ds = load_examples()
     torch.manual_seed(seed)
     model = GraphModel().to(device)
     record = Record(args.replay) if args.replay else None

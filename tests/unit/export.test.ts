@@ -102,9 +102,51 @@ describe('npy (numpy reads it with allow_pickle=False)', () => {
 });
 
 describe('the PyTorch program', () => {
-  it('has a template for every node type of the catalogue (DESIGN.md §3), primitives included', () => {
-    const catalogue = ['data.mnist', 'vae.encoder', 'vae.reparameterize', 'vae.decoder', 'loss.kl', 'loss.reconstruction', 'loss.beta', 'train.optimizer', 'layer.dense', 'op.split', 'op.scale', 'op.exp', 'op.add', 'op.mul', 'op.noise'];
+  it('has a template for every node type of the catalogue (DESIGN.md §3, §7, §8), primitives and data nodes included; notes are skipped', () => {
+    const catalogue = registry.all().map((d) => d.type).filter((t) => t !== 'note.text');
+    expect(catalogue).toEqual(expect.arrayContaining(['layer.conv2d', 'layer.conv2dTranspose', 'layer.gru', 'layer.lstm', 'op.reshape', 'op.repeat', 'data.table', 'data.images', 'data.sequence']));
     for (const type of catalogue) expect(TEMPLATES[type], type).toBeDefined();
+  });
+
+  it('writes conv and recurrent layers as nn.Conv2d, nn.ConvTranspose2d and nn.GRU submodules named by node id, with their shapes in the comment', () => {
+    const conv = exportPytorch(plan('tests/fixtures/graphs/conv-primitives-vae.json'), { graphJson: '{}' });
+    if (!conv.ok) throw new Error('export');
+    const model = text(conv.files, 'model.py');
+    expect(model).toContain('# c1 (layer.conv2d): y = relu(conv(x, W) + b), 4×4 kernels, stride 2, padding 1: [B,28,28,1] → [B,14,14,32] (NHWC)');
+    expect(model).toContain('self.c1 = Conv2d(1, 32, kernel=4, stride=2, padding=1, activation="relu")');
+    expect(model).toContain('self.d1 = ConvTranspose2d(64, 32, kernel=4, stride=2, padding=1, activation="relu")');
+    expect(model).toContain('nn.ConvTranspose2d(in_channels, filters, kernel, stride=stride, padding=padding)');
+    expect(model).toContain('img_y = data_x.reshape(tuple(data_x.shape[:data_x.dim() - 1]) + (28, 28, 1))');
+    expect(model).toContain('flat_y = c2_y.reshape(tuple(c2_y.shape[:c2_y.dim() - 3]) + (-1,))');
+    const gru = exportPytorch(plan('tests/fixtures/graphs/gru-primitives-vae.json'), { graphJson: '{}' });
+    if (!gru.ok) throw new Error('export');
+    const g = text(gru.files, 'model.py');
+    expect(g).toContain('self.enc = Recurrent("gru", 28, 32)');
+    expect(g).toContain('enc_y, enc_h = self.enc(rows_y)');
+    expect(g).toContain('dec_y, dec_h = self.dec(steps_y, h0_y)');
+    expect(g).toContain('steps_y = z_z.unsqueeze(-2).expand(tuple(z_z.shape[:-1]) + (28, z_z.shape[-1]))');
+    expect(g).not.toContain('class Conv2d');
+  });
+
+  it('a graph reading a data file: its examples and split as data/*.npy; without them, EXPORT_UNSUPPORTED naming the data node', () => {
+    const p = plan('presets/standard-vae.json');
+    const data = p.nodes.get('data')!;
+    const table: Plan = { ...p, nodes: new Map(p.nodes).set('data', { ...data, type: 'data.table', params: { file: 'rows.csv', columns: [], standardize: true, batchSize: 128 } }) };
+    const refused = exportPytorch(table, { graphJson: '{}' });
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.diagnostics).toEqual([expect.objectContaining({ code: 'EXPORT_UNSUPPORTED', node: 'data' })]);
+    const n = 5;
+    const r = exportPytorch(table, {
+      graphJson: '{}',
+      data: { values: new Float32Array(n * 784), dim: 784, labels: new Int32Array(n), train: Uint32Array.from([4, 0, 2]), heldOut: Uint32Array.from([1, 3]) },
+    });
+    if (!r.ok) throw new Error('export');
+    expect(r.files.map((f) => f.path)).toEqual(['model.py', 'train.py', 'graph.json', 'README.md', 'data/x.npy', 'data/labels.npy', 'data/train.npy', 'data/held-out.npy']);
+    expect(text(r.files, 'model.py')).toContain('data_x = feed.x("data", binarize="none", scale=1)');
+    expect(text(r.files, 'model.py')).toContain('"dataset": {"kind": "arrays", "x": "data/x.npy"');
+    const train = r.files.find((f) => f.path === 'data/train.npy')!.content as Uint8Array;
+    expect(Array.from(new Int32Array(train.slice(-12).buffer))).toEqual([4, 0, 2]);
   });
 
   it('names submodules by node id and heads each node\'s code with its id and type', () => {

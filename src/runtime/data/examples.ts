@@ -9,6 +9,7 @@ import type { DataSource } from '../../../nodes/types';
 import { binarizeInPlace, type BinarizeOptions } from '../../../nodes/lib/binarize';
 import { batchForStep, epochOrder, splitIndices } from './split';
 import { structureWidth } from '../../graph/structure';
+import type { ExportData } from '../../export/pytorch';
 
 export type { Binarize } from '../../../nodes/lib/binarize';
 
@@ -121,4 +122,11 @@ export class Examples {
     if (this.classOf) for (let i = 0; i < indices.length; i++) out[i] = this.classOf[indices[i]!]!;
     return out;
   }
+}
+
+/** The examples of a data node's source as the PyTorch export writes them (DESIGN.md §9): the values the trainer holds, its split. */
+export function exportDataOf(source: DataSource, heldOut: number): ExportData {
+  const ex = Examples.fromSource(source, heldOut);
+  const all = Uint32Array.from({ length: ex.count }, (_, i) => i);
+  return { values: ex.values as Float32Array, dim: ex.width, labels: ex.labels(all), train: ex.trainIndices, heldOut: ex.heldOutIndices };
 }
