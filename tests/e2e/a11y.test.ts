@@ -1,0 +1,69 @@
+/**
+ * Accessibility (issue 18): axe-core finds nothing serious or critical on the editor, the
+ * inspector, the palette, the training dock, the instruments and the bug hunt.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
+
+/** axe's serious and critical violations on the page as it is now: "rule (impact): target  why" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`.trim()));
+}
+
+describeWithTool('chromium', 'accessibility', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the axe check finds a planted violation (an unlabelled input, low-contrast text)', async () => {
+    const { page } = await openApp(browser, { width: 1280, height: 800 });
+    await expect.poll(() => page.locator('.vae-node').count()).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate(() => {
+      const box = document.createElement('div');
+      box.innerHTML = '<input type="text" id="planted-input"><p id="planted-text" style="color:#bbb;background:#fff">faint</p>';
+      document.querySelector('.app-side')!.appendChild(box);
+    });
+    const found = await seriousViolations(page);
+    expect(found.some((v) => v.startsWith('label (critical): #planted-input'))).toBe(true);
+    expect(found.some((v) => v.startsWith('color-contrast (serious): #planted-text'))).toBe(true);
+    await page.context().close();
+  });
+
+  it('axe: no serious or critical violation on the editor, the inspector, the training dock, the instruments and the bug hunt', async () => {
+    const { page } = await openApp(browser, { width: 1280, height: 800 });
+    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await expect.poll(() => page.locator('.vae-node').count()).toBeGreaterThan(5);
+    await page.getByTestId('dock-tab-training').click();
+    const report: Record<string, string[]> = {};
+    report.editor = await seriousViolations(page);
+    await page.getByTestId('node-enc').click({ position: { x: 40, y: 12 } });
+    await expect.poll(() => page.getByTestId('param-latentDim').count()).toBe(1);
+    report.inspector = await seriousViolations(page);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('/');
+    await expect.poll(() => page.getByTestId('palette').isVisible()).toBe(true);
+    report.palette = await seriousViolations(page);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('dock-tab-instruments').click();
+    await expect.poll(() => page.getByTestId('latent-view').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    report.instruments = await seriousViolations(page);
+    await page.getByTestId('preset-menu').selectOption('bug-hunt');
+    await expect.poll(() => page.getByTestId('bughunt-panel').isVisible(), { timeout: 15_000 }).toBe(true);
+    report.bughunt = await seriousViolations(page);
+    await screenshot(page, 'a11y-bughunt-1280');
+    console.log('[a11y] axe serious/critical:', JSON.stringify(report, null, 1));
+    expect(report).toEqual({ editor: [], inspector: [], palette: [], instruments: [], bughunt: [] });
+    await page.context().close();
+  });
+});
