@@ -8,6 +8,8 @@ export interface GreyImages {
   count: number;
   width: number;
   height: number;
+  /** 1 (grey, the default) or 3 (RGB, channels last). */
+  channels?: 1 | 3;
   pixels: Uint8Array;
 }
 
@@ -30,22 +32,23 @@ export function blankImage(width: number, height: number, background: Rgb): Imag
   return img;
 }
 
-/** Writes image `i` of `images` into `target` with its top-left corner at (x, y) (clipped to the target). */
+/** Writes image `i` of `images` (grey or RGB) into `target` with its top-left corner at (x, y) (clipped to the target). */
 export function putGrey(target: ImageData, images: GreyImages, i: number, x: number, y: number): void {
   const { width: w, height: h, pixels } = images;
+  const c = images.channels ?? 1;
   const d = target.data;
-  const base = i * w * h;
+  const base = i * w * h * c;
   for (let row = 0; row < h; row++) {
     const ty = y + row;
     if (ty < 0 || ty >= target.height) continue;
     for (let col = 0; col < w; col++) {
       const tx = x + col;
       if (tx < 0 || tx >= target.width) continue;
-      const v = pixels[base + row * w + col]!;
+      const p = base + (row * w + col) * c;
       const o = (ty * target.width + tx) * 4;
-      d[o] = v;
-      d[o + 1] = v;
-      d[o + 2] = v;
+      d[o] = pixels[p]!;
+      d[o + 1] = pixels[p + (c === 3 ? 1 : 0)]!;
+      d[o + 2] = pixels[p + (c === 3 ? 2 : 0)]!;
       d[o + 3] = 255;
     }
   }

@@ -31,6 +31,12 @@ export interface DataInfo {
   heldOut?: number;
   /** The label classes, when labels are strings. */
   labels?: readonly string[];
+  /**
+   * How tables and sequences were standardised, per column (training rows, ddof 0): a value
+   * is (raw − mean) / std, or raw − mean where std is 0 (a constant column). The instruments
+   * use it to show values and errors in the file's own units.
+   */
+  scale?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 

@@ -131,7 +131,9 @@ export const INSTRUMENT_EVENTS = [
     mu: z.instanceof(Float32Array),
     logvar: z.instanceof(Float32Array),
     labels: z.instanceof(Uint8Array),
-    /** The first held-out images (as stored, grey 0…255), to pick one. */
+    /** The class names by label (a table's label column, the digits of MNIST); null: the data has no labels. */
+    classes: z.array(z.string()).nullable().optional(),
+    /** The first held-out images (as stored, 0…255), to pick one; null when the data are not images. */
     thumbnails: ImageBlock.nullable(),
   }),
   z.object({

@@ -27,7 +27,8 @@ import {
 import type { ImageBlock } from './image-block';
 import { WorkerError } from './errors';
 import { compileDocument } from './compile-document';
-import { greyImages } from './grey-images';
+import { imagesOf } from './grey-images';
+import { labelClasses } from './plan-info';
 
 /** What the handlers need from the session. */
 export interface InstrumentHost {
@@ -174,9 +175,9 @@ export class InstrumentHandlers {
     let thumbnails: ImageBlock | null = null;
     if (k > 0) {
       const f = ds.fillImages(ds.heldOutIndices.subarray(0, k), { binarize: 'none', scale: 1 });
-      thumbnails = greyImages(f, k, ds.pixels);
+      thumbnails = imagesOf(f, k, ds.pixels, plan.dataInfo.structure);
     }
-    this.post({ type: 'latentCodes', step: t.stepsDone, latentDim: d, count: n, mu, logvar, labels, thumbnails });
+    this.post({ type: 'latentCodes', step: t.stepsDone, latentDim: d, count: n, mu, logvar, labels, classes: labelClasses(plan), thumbnails });
   }
 
   private encode(id: number, heldOut: number | null, pixels: Float32Array | null, samples: number): void {
@@ -203,7 +204,7 @@ export class InstrumentHandlers {
       const out: Outputs = new Map();
       runNodes(t.model, ids, { mode: 'eval', step: t.stepsDone, streamKey: `encode${id}`, data: feed, fast: t.fast }, out);
       const x = out.get(plan.data)?.x;
-      if (x && x.shape[x.shape.length - 1] === ds.pixels) seen.input = greyImages(x.dataSync(), 1, ds.pixels);
+      if (x && x.shape[x.shape.length - 1] === ds.pixels) seen.input = imagesOf(x.dataSync(), 1, ds.pixels, plan.dataInfo.structure);
       return [flat(out.get(site.mu.node)![site.mu.port]!), flat(out.get(site.logvar.node)![site.logvar.port]!)];
     });
     const mu = Float32Array.from(m.dataSync());
@@ -223,10 +224,9 @@ export class InstrumentHandlers {
     let decodedMean: ImageBlock | null = null;
     let decodedSamples: ImageBlock | null = null;
     if (dec.images) {
-      const { width, height } = dec.images;
-      const px = width * height;
-      decodedMean = { count: 1, width, height, pixels: dec.images.pixels.slice(0, px) };
-      decodedSamples = samples > 0 ? { count: samples, width, height, pixels: dec.images.pixels.slice(px) } : null;
+      const px = dec.images.width * dec.images.height * (dec.images.channels ?? 1);
+      decodedMean = { ...dec.images, count: 1, pixels: dec.images.pixels.slice(0, px) };
+      decodedSamples = samples > 0 ? { ...dec.images, count: samples, pixels: dec.images.pixels.slice(px) } : null;
     }
     this.post({ type: 'latentEncoded', id, step: t.stepsDone, heldOut, label, mu, logvar, z, input: seen.input, decodedMean, decodedSamples });
   }
@@ -281,9 +281,14 @@ function blankFeed(size: number, pixels: number): DataFeed {
 /**
  * decoder(z) for `count` given z ([count, d] row-major): the nodes between the graph's z
  * (findLatent's site, as iwaeNll uses it) and the first reconstruction loss's xHat, re-run
- * with z swapped in. Returns grey images when xHat is a square image, else a note.
+ * with z swapped in. Returns the decoded values ([count, features]) and, when they are
+ * images (the data's H × W × C, or a square), the images; else a note.
  */
-export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): { images: ImageBlock | null; note: string | null } {
+export function decodeLatent(
+  t: Trainer,
+  zValues: Float32Array,
+  count: number,
+): { images: ImageBlock | null; values: Float32Array | null; features: number; note: string | null } {
   const plan = t.plan;
   const found = findLatent(plan, true);
   if (!found.ok) throw new WorkerError(found.diagnostic.code, found.diagnostic.message, { diagnostics: [found.diagnostic] });
@@ -316,14 +321,12 @@ export function decodeLatent(t: Trainer, zValues: Float32Array, count: number): 
     return x.rank > 2 ? x.reshape([-1, x.shape[x.shape.length - 1]!]).slice([0, 0], [count, -1]) : x;
   });
   const f = y.shape[y.shape.length - 1]!;
-  const side = Math.round(Math.sqrt(f));
-  if (side * side !== f || y.shape[0] !== count) {
-    y.dispose();
-    return { images: null, note: `${xHatSrc.node}.${xHatSrc.port} is not an image (shape [${y.shape.join(',')}]).` };
-  }
-  const v = y.dataSync();
+  const rows = y.shape[0];
+  const v = y.dataSync() as Float32Array;
   y.dispose();
-  return { images: greyImages(v, count, f), note: null };
+  if (rows !== count) return { images: null, values: null, features: f, note: `${xHatSrc.node}.${xHatSrc.port} gives ${String(rows)} rows for ${count} z.` };
+  const images = imagesOf(v, count, f, plan.dataInfo.structure);
+  return { images, values: v, features: f, note: images ? null : `${xHatSrc.node}.${xHatSrc.port} is not an image (shape [${y.shape.join(',')}]).` };
 }
 
 /** One standard normal draw (Box–Muller) from a uniform source. */

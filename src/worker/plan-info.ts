@@ -23,3 +23,16 @@ export function findDecoder(plan: Plan): { node: string; dim: number } | null {
   const xHat = plan.nodes.get(latent.site.recon[0]!)!.inputs.xHat?.[0];
   return { node: xHat?.node ?? latent.site.z.node, dim: d };
 }
+
+/** MNIST's classes: its labels are the digits. */
+const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
+
+/**
+ * The names of the data's label classes, by label index: the label column's or the zip's
+ * folders' (what loading learned), the digits for the built-in MNIST; null when the data has
+ * no labels (every label is 0 then).
+ */
+export function labelClasses(plan: Plan): string[] | null {
+  if (plan.dataInfo.labels?.length) return [...plan.dataInfo.labels];
+  return plan.nodes.get(plan.data)?.def.data?.builtin ? DIGITS : null;
+}

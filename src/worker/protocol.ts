@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DiagnosticShape } from './diagnostic-schema';
 import { ImageBlock } from './image-block';
+import { DataView } from './data-view-schema';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
@@ -118,6 +119,7 @@ export const ProbeSummary = z.object({
 export type ProbeSummary = z.infer<typeof ProbeSummary>;
 
 export { ImageBlock } from './image-block';
+export { DataView, TableView, SeriesView } from './data-view-schema';
 
 export const RendererInfo = z.object({ vendor: z.string(), renderer: z.string(), software: z.boolean() });
 export type RendererInfo = z.infer<typeof RendererInfo>;
@@ -179,6 +181,8 @@ export const WorkerEvent = z.discriminatedUnion('type', [
     recons: ImageBlock.nullable(),
     /** Decodes of fixed z ~ N(0, I). */
     samples: ImageBlock.nullable(),
+    /** Tables and sequences (not images): per-column errors, rows or windows beside their reconstructions, and decoded samples. */
+    view: DataView.nullable().optional(),
     note: z.string().nullable(),
   }),
   /** summary null: the edge has no tensor to show (message says why). */

@@ -44,3 +44,15 @@ describe('grey image tiles', () => {
     expect(Array.from(img.data).filter((v, i) => i % 4 !== 3 && v !== 0)).toEqual([50, 50, 50]);
   });
 });
+
+describe('RGB image tiles', () => {
+  it('writes an RGB image (channels last) as its own colours', () => {
+    // One 2×1 RGB image: a red pixel, then a blue one.
+    const images = { count: 1, width: 2, height: 1, channels: 3 as const, pixels: new Uint8Array([200, 10, 20, 5, 6, 250]) };
+    const img = blankImage(3, 2, [0, 0, 0]);
+    putGrey(img, images, 0, 1, 1);
+    expect(rgba(img, 1, 1)).toEqual([200, 10, 20, 255]);
+    expect(rgba(img, 2, 1)).toEqual([5, 6, 250, 255]);
+    expect(rgba(img, 0, 1)).toEqual([0, 0, 0, 255]);
+  });
+});

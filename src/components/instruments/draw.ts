@@ -34,7 +34,8 @@ export function fitCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number)
 
 /** Draws image i of `images` at (x, y), size s × s (CSS px), smoothed or pixelated. */
 export function drawTile(ctx: CanvasRenderingContext2D, images: ImageBlock, i: number, x: number, y: number, s: number, smooth = false): void {
-  const one = atlas({ count: 1, width: images.width, height: images.height, pixels: images.pixels.subarray(i * images.width * images.height, (i + 1) * images.width * images.height) }, 1);
+  const size = images.width * images.height * (images.channels ?? 1);
+  const one = atlas({ ...images, count: 1, pixels: images.pixels.subarray(i * size, (i + 1) * size) }, 1);
   ctx.imageSmoothingEnabled = smooth;
   ctx.drawImage(one, x, y, s, s);
 }

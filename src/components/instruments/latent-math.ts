@@ -7,6 +7,23 @@
 /** Ten colours for the digits 0…9 (Tableau 10). */
 export const DIGIT_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#7f7f7f'] as const;
 
+/** The points' colour when the data has no labels. */
+export const UNLABELLED_COLOUR = '#4e79a7';
+
+/** The colour of class `label` (the ten colours repeat from the eleventh class on). */
+export function classColour(label: number): string {
+  return DIGIT_COLOURS[((label % DIGIT_COLOURS.length) + DIGIT_COLOURS.length) % DIGIT_COLOURS.length]!;
+}
+
+/**
+ * The scatter's legend: each class name with its colour, the first `max`; `more` counts the
+ * rest. `classes` undefined (an older worker) means MNIST's digits; null means no labels (no legend).
+ */
+export function classLegend(classes: readonly string[] | null | undefined, max = 12): { items: Array<{ name: string; colour: string }>; more: number } {
+  const names = classes === undefined ? DIGIT_COLOURS.map((_, i) => String(i)) : (classes ?? []);
+  return { items: names.slice(0, max).map((name, i) => ({ name, colour: classColour(i) })), more: Math.max(0, names.length - max) };
+}
+
 /** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9). */
 export function normalPpf(p: number): number {
   if (!(p > 0 && p < 1)) return p <= 0 ? -Infinity : p >= 1 ? Infinity : NaN;

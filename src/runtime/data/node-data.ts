@@ -27,7 +27,14 @@ export function loaderFor(type: string): Loader | undefined {
 
 /** What compile needs to know of a loaded dataset. */
 export function datasetInfo(ds: Dataset): DataInfo {
-  return { structure: ds.structure, n: ds.n, columns: ds.columns, ...(ds.windows ? { heldOut: ds.heldOut.length } : {}), ...(ds.classes ? { labels: ds.classes } : {}) };
+  return {
+    structure: ds.structure,
+    n: ds.n,
+    columns: ds.columns,
+    ...(ds.windows ? { heldOut: ds.heldOut.length } : {}),
+    ...(ds.classes ? { labels: ds.classes } : {}),
+    ...(ds.standardization ? { scale: { mean: Array.from(ds.standardization.mean), std: Array.from(ds.standardization.std) } } : {}),
+  };
 }
 
 /** A loaded dataset as the trainer's DataSource: values as floats (image bytes as byte/255), labels (0 without). */
