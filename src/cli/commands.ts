@@ -45,6 +45,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, meta: 'S', help: "override the files' training.seed" },
       tolerance: { kind: 'string', meta: 'T', help: 'relative tolerance (default 1e-4)' },
       json,
+      data: { ...data, help: `${data.help}; binds the node of that id in both graphs` },
     },
   },
   {

@@ -1,21 +1,23 @@
 /**
- * `vae-lab compare <a.json> <b.json> [--steps N] [--seed S] [--tolerance T] [--json]`
+ * `vae-lab compare <a.json> <b.json> [--steps N] [--seed S] [--tolerance T] [--data NODE=PATH]… [--json]`
  * (DESIGN.md §5): trains both graphs in lockstep and prints where they first differ.
  * Exit 0 whether they diverge or not; 1 for a bad file, graph or flag (a coded error).
+ * Each graph's data nodes load as `train` loads them (src/cli/load.ts); a --data binding
+ * binds the node of that id in both graphs, so both train on the same examples (a graph
+ * without that node is USAGE).
  *
  * Self-contained (its own flag parsing and file reading) so that the dispatcher only has to
  * call runCompare(argv, out).
  */
-import { readFile, stat } from 'node:fs/promises';
 import { error, formatDiagnostic, type Diagnostic } from '../graph/diagnostics';
-import { LIMITS, parseGraph } from '../graph/schema';
-import { compile, type Plan } from '../compiler/compile';
-import { registry } from '../../nodes';
+import type { Plan } from '../compiler/compile';
+import type { DataSource } from '../../nodes/types';
+import { loadGraph } from './load';
 import { useBackend } from '../runtime/backends';
 import { loadMnistNode } from '../runtime/data/mnist-node';
 import { compareGraphs, DEFAULT_COMPARE_STEPS, DEFAULT_COMPARE_TOLERANCE, type CompareEvent, type TensorSummary } from '../runtime/instruments';
 
-export const COMPARE_USAGE = 'compare <a.json> <b.json> [--steps N] [--seed S] [--tolerance T] [--json]';
+export const COMPARE_USAGE = 'compare <a.json> <b.json> [--steps N] [--seed S] [--tolerance T] [--data NODE=PATH]… [--json]';
 
 interface CompareArgs {
   a: string;
@@ -23,6 +25,8 @@ interface CompareArgs {
   steps: number;
   seed?: number;
   tolerance: number;
+  /** The --data values, in order (NODE=PATH, NODE.PARAM=PATH). */
+  data: string[];
   json: boolean;
 }
 
@@ -38,6 +42,7 @@ export function parseCompareArgs(argv: readonly string[]): { ok: true; args: Com
   let steps = DEFAULT_COMPARE_STEPS;
   let seed: number | undefined;
   let tolerance = DEFAULT_COMPARE_TOLERANCE;
+  const data: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (!arg.startsWith('--')) {
@@ -47,13 +52,20 @@ export function parseCompareArgs(argv: readonly string[]): { ok: true; args: Com
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (name === 'data') {
+      // repeatable: one binding each
+      const raw = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
+      if (raw === undefined || raw === '') return fail('--data needs a value: NODE=PATH or NODE.PARAM=PATH.');
+      data.push(raw);
+      continue;
+    }
     if (seen.has(name)) return fail(`--${name} is given twice.`);
     seen.add(name);
     if (name === 'json') {
       if (eq >= 0) return fail('--json is a switch and takes no value.');
       continue;
     }
-    if (!['steps', 'seed', 'tolerance'].includes(name)) return fail(`Unknown option --${name} for compare. Options: --steps, --seed, --tolerance, --json.`);
+    if (!['steps', 'seed', 'tolerance'].includes(name)) return fail(`Unknown option --${name} for compare. Options: --steps, --seed, --tolerance, --data, --json.`);
     let raw: string | undefined;
     if (eq >= 0) raw = arg.slice(eq + 1);
     else raw = rest[++i];
@@ -73,26 +85,13 @@ export function parseCompareArgs(argv: readonly string[]): { ok: true; args: Com
   if (positionals.length !== 2) {
     return fail(positionals.length < 2 ? `compare needs two graph files, got ${positionals.length}.` : `compare takes two graph files; unexpected ${JSON.stringify(positionals[2])}.`);
   }
-  return { ok: true, args: { a: positionals[0]!, b: positionals[1]!, steps, seed, tolerance, json } };
+  return { ok: true, args: { a: positionals[0]!, b: positionals[1]!, steps, seed, tolerance, data, json } };
 }
 
-async function loadPlan(path: string): Promise<{ ok: true; plan: Plan } | { ok: false; diagnostics: Diagnostic[] }> {
-  let text: string;
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) return { ok: false, diagnostics: [error('FILE_NOT_FOUND', `${path} is a directory, not a graph file.`)] };
-    if (s.size > LIMITS.fileBytes) return { ok: false, diagnostics: [error('TOO_LARGE', `${path} is ${(s.size / 1048576).toFixed(1)} MB; graphs are limited to 10 MB.`)] };
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    return { ok: false, diagnostics: [error('FILE_NOT_FOUND', `Cannot read ${path}: ${why}.`)] };
-  }
-  const parsed = parseGraph(text, registry);
-  if (!parsed.ok) return { ok: false, diagnostics: parsed.diagnostics };
-  const compiled = compile(parsed.graph, registry);
-  if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics };
-  return { ok: true, plan: compiled.plan };
+/** A graph read, its data loaded (--data bound) and compiled, as `train` does it. */
+async function loadPlan(path: string, data: readonly string[]): Promise<{ ok: true; plan: Plan; data?: DataSource } | { ok: false; diagnostics: Diagnostic[] }> {
+  const r = await loadGraph(path, { data });
+  return r.ok ? { ok: true, plan: r.plan, ...(r.data ? { data: r.data } : {}) } : { ok: false, diagnostics: r.diagnostics };
 }
 
 function errorEvent(d: Diagnostic, file?: string): Record<string, unknown> {
@@ -118,11 +117,13 @@ export async function runCompare(argv: string[], out: (line: string) => void, er
   }
   const args = parsed.args;
   const plans: Plan[] = [];
+  const sources: Array<DataSource | undefined> = [];
   let failed = false;
   for (const path of [args.a, args.b]) {
-    const r = await loadPlan(path);
+    const r = await loadPlan(path, args.data);
     if (r.ok) {
       plans.push(r.plan);
+      sources.push(r.data);
       continue;
     }
     failed = true;
@@ -134,8 +135,9 @@ export async function runCompare(argv: string[], out: (line: string) => void, er
   if (failed) return 1;
   try {
     await useBackend('wasm');
-    const mnist = await loadMnistNode();
-    const ev = await compareGraphs(plans[0]!, plans[1]!, { mnist, steps: args.steps, seed: args.seed, tolerance: args.tolerance });
+    // MNIST only for a graph that trains on it (not on a data file).
+    const mnist = sources.every((s) => s) ? undefined : await loadMnistNode();
+    const ev = await compareGraphs(plans[0]!, plans[1]!, { mnist, data: { a: sources[0], b: sources[1] }, steps: args.steps, seed: args.seed, tolerance: args.tolerance });
     if (args.json) out(JSON.stringify(ev));
     else for (const line of describeEvent(ev, args)) out(line);
     return 0;

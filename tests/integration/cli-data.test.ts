@@ -5,7 +5,7 @@
  * falling loss; data problems as coded `error` events (exit 1), dropped rows as `warning`s.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,4 +197,73 @@ describe('the CLI with a data.sequence node on sample:seattle-weather', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.filter((e) => e.event === 'eval').map((e) => e.step)).toEqual([41, 82, 83]);
   });
+});
+
+/** A float32 or int .npy file's values and shape (format 1.0, little-endian, C order). */
+function readNpy(path: string): { shape: number[]; values: Float32Array | Int32Array | BigInt64Array | Uint32Array } {
+  const b = readFileSync(path);
+  const len = b.readUInt16LE(8);
+  const header = b.subarray(10, 10 + len).toString('latin1');
+  const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(',').filter((x) => x.trim() !== '').map(Number);
+  const descr = /'descr': '([^']+)'/.exec(header)![1]!;
+  const body = b.buffer.slice(b.byteOffset + 10 + len, b.byteOffset + b.byteLength);
+  const values = descr === '<f4' ? new Float32Array(body) : descr === '<i4' ? new Int32Array(body) : descr === '<u4' ? new Uint32Array(body) : new BigInt64Array(body);
+  return { shape, values };
+}
+
+describe('compare and export with --data (DESIGN §5, §9)', () => {
+  beforeAll(() => {
+    // the same table graph without a file, and its twin with another learning rate
+    writeFileSync(at('unbound-lr.json'), graphJson('').replace('"learningRate":0.01', '"learningRate":0.02'));
+    writeFileSync(at('other-id.json'), graphJson('').replace(/"table/g, '"rows'));
+  });
+
+  it('compare --data binds the node in both graphs: a graph against itself is the same, a learning rate diverges at the optimizer’s update', async () => {
+    const same = await cli(['compare', at('unbound.json'), at('unbound.json'), '--steps', '3', '--data', `table=${at('rows.csv')}`]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.events).toEqual([expect.objectContaining({ event: 'same', steps: 3 })]);
+    const lr = await cli(['compare', at('unbound.json'), at('unbound-lr.json'), '--steps', '3', '--data', `table=${at('rows.csv')}`]);
+    expect(lr.code, lr.stderr).toBe(0);
+    // step 1's outputs agree (same batch, same ε, same initial weights); the update differs
+    expect(lr.events).toEqual([expect.objectContaining({ event: 'diverged', node: 'opt', port: null })]);
+  }, 120_000);
+
+  it('compare without the data is DATA_MISSING for each graph; a --data node that a graph lacks is USAGE', async () => {
+    const missing = await cli(['compare', at('unbound.json'), at('unbound-lr.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.events.map((e) => [e.code, e.node, e.file])).toEqual([
+      ['DATA_MISSING', 'table', at('unbound.json')],
+      ['DATA_MISSING', 'table', at('unbound-lr.json')],
+    ]);
+    const other = await cli(['compare', at('unbound.json'), at('other-id.json'), '--data', `table=${at('rows.csv')}`]);
+    expect(other.code).toBe(1);
+    expect(other.events).toEqual([expect.objectContaining({ event: 'error', code: 'USAGE', file: at('other-id.json') })]);
+  }, 120_000);
+
+  it('export --data writes the bound file’s rows as the model sees them (standardised from the training rows) with the split', async () => {
+    const out = join(dir, 'exported');
+    const r = await cli(['export', at('unbound.json'), '--to', 'pytorch', '--out', out, '--data', `table=${at('rows.csv')}`]);
+    expect(r.code, r.stderr).toBe(0);
+    const x = readNpy(join(out, 'data', 'x.npy'));
+    const train = readNpy(join(out, 'data', 'train.npy'));
+    const held = readNpy(join(out, 'data', 'held-out.npy'));
+    expect(x.shape).toEqual([299, 4]); // 300 rows, one with NA dropped
+    expect(train.shape[0]! + held.shape[0]!).toBe(299);
+    expect(held.shape[0]).toBe(30); // ceil(299 · 0.1)
+    // standardised from the training rows: mean 0 and std 1 (ddof 0) over them, column by column
+    const rows = Array.from(train.values as ArrayLike<number | bigint>, Number);
+    for (let j = 0; j < 4; j++) {
+      const col = rows.map((i) => x.values[i * 4 + j] as number);
+      const mean = col.reduce((s, v) => s + v, 0) / col.length;
+      const sd = Math.sqrt(col.reduce((s, v) => s + (v - mean) ** 2, 0) / col.length);
+      expect(Math.abs(mean)).toBeLessThan(1e-5);
+      expect(sd).toBeCloseTo(1, 4);
+    }
+    // without the data nothing is written
+    const none = join(dir, 'not-exported');
+    const missing = await cli(['export', at('unbound.json'), '--to', 'pytorch', '--out', none]);
+    expect(missing.code).toBe(1);
+    expect(missing.events.filter((e) => e.event === 'error').map((e) => e.code)).toEqual(['DATA_MISSING']);
+    expect(existsSync(none)).toBe(false);
+  }, 120_000);
 });

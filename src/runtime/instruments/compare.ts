@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Plan } from '../../compiler/compile';
 import { createOptimizer, type Params as OptimizerParams } from '../../../nodes/train.optimizer';
 import type { MnistRaw } from '../data/mnist';
+import type { DataSource } from '../../../nodes/types';
 import { createTrainer, type Trainer } from '../trainer';
 import { relativeDiff, jsonSummary, type HostTensor, type TensorSummary } from './summary';
 
@@ -22,7 +23,10 @@ export const DEFAULT_COMPARE_STEPS = 20;
 export const DEFAULT_COMPARE_TOLERANCE = 1e-4;
 
 export interface CompareOptions {
-  mnist: MnistRaw;
+  /** The built-in MNIST, for a graph whose data node is data.mnist. */
+  mnist?: MnistRaw;
+  /** Each graph's examples when its data node reads a file (the same file for both, so they share batches). */
+  data?: { a?: DataSource; b?: DataSource };
   /** Steps to run (default 20). */
   steps?: number;
   /** Seed for both graphs (default: a's training.seed). */
@@ -101,7 +105,7 @@ export async function compareGraphs(planA: Plan, planB: Plan, opts: CompareOptio
   const sides: Side[] = [];
   try {
     for (const [name, plan] of [['a', planA], ['b', planB]] as const) {
-      const trainer = createTrainer(plan, { mnist: opts.mnist, seed, fast, breakOnKlNegative: false });
+      const trainer = createTrainer(plan, { mnist: opts.mnist, data: opts.data?.[name], seed, fast, breakOnKlNegative: false });
       const params = plan.nodes.get(plan.optimizer)!.params as OptimizerParams;
       const canonical = new Map<string, string>();
       for (const [key, v] of trainer.model.vars) canonical.set(v.name, key);
