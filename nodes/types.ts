@@ -35,7 +35,12 @@ export interface ShapeContext<P> {
    * reconstruction loss pairs xHat with x), for params such as the decoder's outputUnits "auto".
    */
   hint(outputPort: string): Shape | undefined;
-  /** The structure of the data arriving on each input that carries one (conv and recurrent layers read it). */
+  /** The structure of what `hint` pairs with that output, when it carries one (a conv decoder's image size). */
+  hintStructure?(outputPort: string): DataStructure | undefined;
+  /**
+   * The structure of the data arriving on each input that carries one (conv and recurrent layers
+   * read it). Undefined when the caller knows no structures at all; a missing key: none arrives.
+   */
   structures?: Record<string, DataStructure | undefined>;
   /** For a data node: what loading learned about its source (or its built-in info); undefined when unknown. */
   data?: DataInfo;
@@ -139,6 +144,12 @@ export interface RandomSource {
   uniform(shape: number[], stream?: string): tf.Tensor;
 }
 
+/** The data structures on a node's ports (DESIGN §7): what arrives at its inputs, what its outputs carry. */
+export interface PortStructure {
+  in: Record<string, DataStructure | undefined>;
+  out: Record<string, DataStructure | undefined>;
+}
+
 export interface ForwardContext<P> {
   nodeId: string;
   params: P;
@@ -152,6 +163,8 @@ export interface ForwardContext<P> {
    */
   inShapes: Record<string, Shape | undefined>;
   outShapes: Record<string, Shape>;
+  /** The data structures arriving at the inputs and carried by the outputs (the compiler's; absent: none). */
+  structure?: PortStructure;
   /** 'eval' computes the held-out −ELBO: sums over features and dims, β = 1, no free bits, one z sample. */
   mode: 'train' | 'eval';
   /** The training step, counted from 1 (for β warm-up). */
@@ -167,7 +180,7 @@ export interface NodeDef<P = Record<string, unknown>> extends NodeTypeInfo {
   controls: readonly ControlSpec<P>[];
   role: NodeRole;
   inferShapes(ctx: ShapeContext<P>): ShapeResult;
-  variables?(params: P, inShapes: Record<string, Shape | undefined>, outShapes: Record<string, Shape>): VarSpec[];
+  variables?(params: P, inShapes: Record<string, Shape | undefined>, outShapes: Record<string, Shape>, structure?: PortStructure): VarSpec[];
   forward(ctx: ForwardContext<P>): Record<string, tf.Tensor>;
   /**
    * The range of values an output can take, for lint (e.g. a sigmoid gives [0, 1]); null

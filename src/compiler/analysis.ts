@@ -12,8 +12,10 @@ import { validateGraph, type Graph, type GraphNode } from '../graph/schema';
 import { canConnect, formatShape, parseEndpoint, type PortKind, type Shape } from '../graph/ports';
 import { applyCommand } from '../graph/commands';
 import type { NodeRegistry } from '../../nodes';
+import type { DataStructure } from '../graph/structure';
 
 export type PortShapes = Record<string, Record<string, Shape>>;
+export type PortStructures = Record<string, Record<string, DataStructure>>;
 
 export interface Analysis {
   compiled: CompileResult;
@@ -25,6 +27,10 @@ export interface Analysis {
   outShapes: PortShapes;
   /** Shapes arriving at input ports: inShapes[node][port] (the first wire for multi inputs). */
   inShapes: PortShapes;
+  /** The data structure an output port carries, where it carries one (DESIGN §7: `[B,784]` with 28×28×1). */
+  outStructures: PortStructures;
+  /** The data structure arriving at an input port, where one arrives. */
+  inStructures: PortStructures;
   /** Number of trainable parameters when the graph compiles, else null. */
   parameters: number | null;
 }
@@ -59,6 +65,8 @@ export function analyzeGraph(graph: Graph, registry: NodeRegistry): Analysis {
     warnings,
     outShapes: partial.outShapes,
     inShapes: partial.inShapes,
+    outStructures: partial.outStructures,
+    inStructures: partial.inStructures,
     parameters: compiled.ok ? compiled.plan.parameters : null,
   };
   cache.set(graph, result);
@@ -73,7 +81,10 @@ function keyOf(d: Diagnostic): string {
  * Shapes for every port whose inputs are known, on any graph (incomplete, with errors
  * elsewhere). A node's shape inference runs with the inputs that are wired and known.
  */
-export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes: PortShapes; inShapes: PortShapes; errors: Diagnostic[] } {
+export function partialShapes(
+  graph: Graph,
+  registry: NodeRegistry,
+): { outShapes: PortShapes; inShapes: PortShapes; outStructures: PortStructures; inStructures: PortStructures; errors: Diagnostic[] } {
   const { params } = validateGraph(graph, registry);
   const byId = new Map<string, GraphNode>();
   for (const n of graph.nodes) if (params.has(n.id) && !byId.has(n.id)) byId.set(n.id, n);
@@ -96,6 +107,8 @@ export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes
 
   const outShapes: PortShapes = {};
   const inShapes: PortShapes = {};
+  const outStructures: PortStructures = {};
+  const inStructures: PortStructures = {};
   const errors: Diagnostic[] = [];
   const done = new Set<string>();
   const inProgress = new Set<string>();
@@ -108,6 +121,7 @@ export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes
     const def = registry.get(node.type)!;
     const single: Record<string, Shape | undefined> = {};
     const multi: Record<string, Shape[]> = {};
+    const structures: Record<string, DataStructure | undefined> = {};
     for (const p of def.inputs) {
       const list = inEdges.get(id)![p.name] ?? [];
       const shapes: Shape[] = [];
@@ -120,12 +134,26 @@ export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes
       multi[p.name] = shapes;
       single[p.name] = unknown ? undefined : shapes[0];
       if (shapes[0]) (inShapes[id] ??= {})[p.name] = shapes[0];
+      const first = list[0];
+      const st = first ? outStructures[first.node]?.[first.port] : undefined;
+      structures[p.name] = st;
+      if (st) (inStructures[id] ??= {})[p.name] = st;
     }
     let outputs: Record<string, Shape> = {};
     try {
-      const r = def.inferShapes({ nodeId: id, params: params.get(id)!, inputs: single, multi, hint: (port: string) => hintFor(id, port) });
-      if (r.ok) outputs = r.outputs;
-      else if (r.code === 'SHAPE_MISMATCH') {
+      const r = def.inferShapes({
+        nodeId: id,
+        params: params.get(id)!,
+        inputs: single,
+        multi,
+        hint: (port: string) => hintFor(id, port),
+        hintStructure: (port: string) => hintFor(id, port, true),
+        structures,
+      });
+      if (r.ok) {
+        outputs = r.outputs;
+        if (r.structure) outStructures[id] = r.structure;
+      } else if (r.code === 'SHAPE_MISMATCH') {
         errors.push(error('SHAPE_MISMATCH', `node "${id}" (${node.type}): ${r.message}`, { node: id, port: r.port, fix: r.fix }));
       }
     } catch {
@@ -137,7 +165,9 @@ export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes
     return outputs;
   };
 
-  const hintFor = (id: string, port: string): Shape | undefined => {
+  function hintFor(id: string, port: string): Shape | undefined;
+  function hintFor(id: string, port: string, structure: true): DataStructure | undefined;
+  function hintFor(id: string, port: string, structure?: true): Shape | DataStructure | undefined {
     for (const o of outEdges.get(id) ?? []) {
       if (o.port !== port) continue;
       const partner = registry.get(byId.get(o.to)!.type)?.pairs?.[o.toPort];
@@ -145,13 +175,13 @@ export function partialShapes(graph: Graph, registry: NodeRegistry): { outShapes
       const src = inEdges.get(o.to)![partner]?.[0];
       if (!src || inProgress.has(src.node)) continue;
       const s = shapeOf(src.node)[src.port];
-      if (s) return s;
+      if (s) return structure ? outStructures[src.node]?.[src.port] : s;
     }
     return undefined;
-  };
+  }
 
   for (const id of byId.keys()) shapeOf(id);
-  return { outShapes, inShapes, errors };
+  return { outShapes, inShapes, outStructures, inStructures, errors };
 }
 
 export type ConnectCheck =

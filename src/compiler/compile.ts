@@ -24,8 +24,10 @@ export interface PlanNode {
   inShapes: Record<string, Shape | undefined>;
   multiShapes: Record<string, Shape[]>;
   outShapes: Record<string, Shape>;
-  /** The data structure each output carries, where it carries one (a data node's x). */
+  /** The data structure each output carries, where it carries one (a data node's x, a decoder's xHat). */
   outStructure: Record<string, DataStructure>;
+  /** The data structure arriving at each input, where one arrives (a conv encoder's image size). */
+  inStructure: Record<string, DataStructure>;
   variables: VarSpec[];
   /** Feeds the optimizer: runs in training. */
   active: boolean;
@@ -209,6 +211,7 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
 
   // 7. shapes (memoised, so "auto" params can look downstream for a hint)
   const structures = new Map<string, Record<string, DataStructure>>();
+  const inStructureOf = new Map<string, Record<string, DataStructure>>();
   const outShapes = new Map<string, Record<string, Shape>>();
   const inShapesOf = new Map<string, { single: Record<string, Shape | undefined>; multi: Record<string, Shape[]> }>();
   const inProgress = new Set<string>();
@@ -242,10 +245,13 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
       return null;
     }
     const inStructures: Record<string, DataStructure | undefined> = {};
+    const arriving: Record<string, DataStructure> = {};
     for (const p of def.inputs) {
       const s = inEdges.get(id)![p.name]?.[0];
       inStructures[p.name] = s ? structures.get(s.node)?.[s.port] : undefined;
+      if (inStructures[p.name]) arriving[p.name] = inStructures[p.name]!;
     }
+    inStructureOf.set(id, arriving);
     const info = dataInfo.get(id);
     const result = def.inferShapes({
       nodeId: id,
@@ -253,6 +259,7 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
       inputs: single,
       multi,
       hint: (port: string) => hintFor(id, port),
+      hintStructure: (port: string) => hintFor(id, port, true),
       structures: inStructures,
       ...(info ? { data: info } : {}),
     });
@@ -270,7 +277,9 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
     return result.outputs;
   };
 
-  const hintFor = (id: string, port: string): Shape | undefined => {
+  function hintFor(id: string, port: string): Shape | undefined;
+  function hintFor(id: string, port: string, structure: true): DataStructure | undefined;
+  function hintFor(id: string, port: string, structure?: true): Shape | DataStructure | undefined {
     for (const o of outEdges.get(id)!) {
       if (o.port !== port) continue;
       const partner = defOf(o.to).pairs?.[o.toPort];
@@ -278,10 +287,10 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
       const src = inEdges.get(o.to)![partner]?.[0];
       if (!src) continue;
       const s = shapeOf(src.node)?.[src.port];
-      if (s) return s;
+      if (s) return structure ? structures.get(src.node)?.[src.port] : s;
     }
     return undefined;
-  };
+  }
 
   for (const id of order) if (evaluable.has(id)) shapeOf(id);
   if (errors.length || shapeErrors.length) return { ok: false, diagnostics: [...errors, ...dedupe(shapeErrors)], warnings };
@@ -295,7 +304,8 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
     const p = params.get(id)!;
     const ins = inShapesOf.get(id)!;
     const outs = outShapes.get(id)!;
-    const variables = def.variables ? def.variables(p, ins.single, outs) : [];
+    const structure = { in: inStructureOf.get(id) ?? {}, out: structures.get(id) ?? {} };
+    const variables = def.variables ? def.variables(p, ins.single, outs, structure) : [];
     for (const v of variables) parameters += v.shape.reduce((a, b) => a * b, 1);
     planNodes.set(id, {
       id,
@@ -306,7 +316,8 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
       inShapes: ins.single,
       multiShapes: ins.multi,
       outShapes: outs,
-      outStructure: structures.get(id) ?? {},
+      outStructure: structure.out,
+      inStructure: structure.in,
       variables,
       active: active.has(id),
     });

@@ -19,14 +19,21 @@ export type ParamKey<P> = keyof P & string;
  * integer-ness and choices come from the params' zod schema (see controls.ts): a module
  * declares only the param, its label, help and step.
  */
-export type ControlSpec<P = AnyParams> =
+export type ControlSpec<P = AnyParams> = (
   | { param: ParamKey<P>; label: string; kind: 'number'; min?: number; max?: number; minExclusive?: boolean; step?: number; integer?: boolean; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'select'; options: readonly string[]; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'boolean'; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'intList'; min?: number; max?: number; help?: string }
   | { param: ParamKey<P>; label: string; kind: 'autoOrInt'; min?: number; max?: number; help?: string }
   /** Free text (a note's body): a multi-line text box; `maxLength` from the schema. */
-  | { param: ParamKey<P>; label: string; kind: 'text'; maxLength?: number; help?: string };
+  | { param: ParamKey<P>; label: string; kind: 'text'; maxLength?: number; help?: string }
+) & { when?: ControlWhen };
+
+/** A control shown only while another param (a variant such as `arch`) holds one of `values`. */
+export interface ControlWhen {
+  param: string;
+  values: readonly string[];
+}
 
 /** What a node module writes for one control; the rest is read from its params schema. */
 export interface ControlDecl<P = AnyParams> {
@@ -35,6 +42,8 @@ export interface ControlDecl<P = AnyParams> {
   help?: string;
   /** The arrow keys' step for a number (default 1). */
   step?: number;
+  /** Shown only while another param holds one of these values (e.g. `channels` for arch "conv"). */
+  when?: ControlWhen;
 }
 
 export interface NodeTypeInfo {
@@ -52,6 +61,12 @@ export interface NodeTypeInfo {
   stem?: string;
   /** More words the palette's search matches exactly (e.g. "beta" for the β weight). */
   aliases?: readonly string[];
+  /**
+   * A select param that picks a variant with its own params and defaults (vae.encoder's `arch`,
+   * DESIGN §8): setting it gives the new variant's defaults, keeping the values a person set
+   * (those that differ from the old variant's defaults) where the new variant takes them.
+   */
+  variantParam?: string;
 }
 
 export interface NodeCatalog {

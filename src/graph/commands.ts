@@ -4,7 +4,7 @@
  * new graph and the command that undoes the edit, or a coded diagnostic.
  */
 import { error, type Diagnostic } from './diagnostics';
-import type { NodeCatalog } from './catalog';
+import type { NodeCatalog, NodeTypeInfo } from './catalog';
 import { FORBIDDEN_KEYS, LIMITS, NODE_ID_RE, type Graph, type GraphEdge, type GraphNode } from './schema';
 import { parseEndpoint } from './ports';
 
@@ -205,6 +205,7 @@ function setParam(graph: Graph, cmd: Extract<Command, { op: 'setParam' }>, catal
       }),
     };
   }
+  if (info.variantParam === cmd.param && old.params[cmd.param] !== cmd.value) return switchVariant(graph, i, cmd, info);
   const params = { ...old.params, [cmd.param]: cmd.value };
   const parsed = info.params.safeParse(params);
   if (!parsed.success) {
@@ -216,6 +217,39 @@ function setParam(graph: Graph, cmd: Extract<Command, { op: 'setParam' }>, catal
   }
   const node: GraphNode = { ...old, params: parsed.data as Record<string, unknown> };
   return ok(replaceNode(graph, i, node), { op: 'setParam', node: cmd.node, param: cmd.param, value: old.params[cmd.param] });
+}
+
+/**
+ * Set a node's variant param (vae.encoder's `arch`): the new variant's defaults, keeping each
+ * value a person set (one that differs from the old variant's default) where the new variant
+ * takes that param and the value stays valid. The inverse restores every old param.
+ */
+function switchVariant(graph: Graph, i: number, cmd: Extract<Command, { op: 'setParam' }>, info: NodeTypeInfo): CommandResult {
+  const old = graph.nodes[i]!;
+  const target = info.params.safeParse({ [cmd.param]: cmd.value });
+  if (!target.success) {
+    const issue = target.error.issues[0]!;
+    return { ok: false, diagnostic: error('BAD_PARAM', `Node "${old.id}" param "${cmd.param}": ${issue.message}.`, { node: old.id, path: `params.${cmd.param}` }) };
+  }
+  const fresh = target.data as Record<string, unknown>;
+  const before = info.params.safeParse({ [cmd.param]: old.params[cmd.param] });
+  const oldDefaults = before.success ? (before.data as Record<string, unknown>) : {};
+  const merged: Record<string, unknown> = { ...fresh };
+  for (const [k, v] of Object.entries(old.params)) {
+    if (k !== cmd.param && k in fresh && JSON.stringify(v) !== JSON.stringify(oldDefaults[k])) merged[k] = v;
+  }
+  const parsed = info.params.safeParse(merged);
+  const params = (parsed.success ? parsed.data : fresh) as Record<string, unknown>;
+  const inverse: Command = {
+    op: 'batch',
+    commands: [
+      { op: 'setParam', node: old.id, param: cmd.param, value: old.params[cmd.param] },
+      ...Object.entries(old.params)
+        .filter(([k]) => k !== cmd.param)
+        .map(([param, value]): Command => ({ op: 'setParam', node: old.id, param, value })),
+    ],
+  };
+  return ok(replaceNode(graph, i, { ...old, params }), inverse);
 }
 
 function checkEndpoint(graph: Graph, ep: string, side: 'from' | 'to', catalog: NodeCatalog): Diagnostic | { node: GraphNode; port: string; multi: boolean } {

@@ -4,7 +4,7 @@
  * module declares only which params get a control, with a label, help and a step.
  */
 import type { z } from 'zod';
-import type { ControlDecl, ControlSpec } from './catalog';
+import type { ControlDecl, ControlSpec, ControlWhen } from './catalog';
 
 /** The zod internals read here (zod 4's `def` and its number/enum/array/union accessors). */
 interface Inspectable {
@@ -37,7 +37,7 @@ export function controlSpec<P>(schema: z.ZodObject, decl: ControlDecl<P>): Contr
   const field = (schema.shape as Record<string, unknown>)[decl.param] as Inspectable | undefined;
   if (!field) throw new Error(`Control "${decl.param}" names no param of the schema.`);
   const t = core(field);
-  const base = { param: decl.param, label: decl.label, ...(decl.help !== undefined ? { help: decl.help } : {}) };
+  const base = { param: decl.param, label: decl.label, ...(decl.help !== undefined ? { help: decl.help } : {}), ...(decl.when ? { when: decl.when } : {}) };
   switch (t.def.type) {
     case 'number': {
       const b = numberBounds(t);
@@ -78,4 +78,9 @@ export function controlSpec<P>(schema: z.ZodObject, decl: ControlDecl<P>): Contr
 /** Every declared control, in order. */
 export function controlsFrom<P>(schema: z.ZodObject, decls: readonly ControlDecl<P>[]): ControlSpec<P>[] {
   return decls.map((d) => controlSpec(schema, d));
+}
+
+/** The controls to show for a node's params: those without a `when`, and those whose `when` holds. */
+export function visibleControls<C extends { when?: ControlWhen }>(controls: readonly C[], params: Record<string, unknown>): C[] {
+  return controls.filter((c) => !c.when || c.when.values.includes(String(params[c.when.param])));
 }

@@ -17,6 +17,11 @@ export function formatStructure(s: DataStructure): string {
   return s.kind === 'image' ? `${s.h}×${s.w}×${s.c} image` : s.kind === 'sequence' ? `${s.t}×${s.f} sequence` : `${s.f}-column table`;
 }
 
+/** "28×28×1", "32×4 seq", "5 cols": beside a port's shape, where space is short. */
+export function formatStructureShort(s: DataStructure): string {
+  return s.kind === 'image' ? `${s.h}×${s.w}×${s.c}` : s.kind === 'sequence' ? `${s.t}×${s.f} seq` : `${s.f} cols`;
+}
+
 /**
  * What loading learned about a data node's source (DESIGN §1, §7), or what a built-in
  * source (MNIST) knows without loading. Plain data: it crosses the worker boundary.

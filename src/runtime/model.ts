@@ -132,6 +132,7 @@ export class Model {
         vars: this.nodeVars(id),
         inShapes: node.inShapes,
         outShapes: node.outShapes,
+        structure: { in: node.inStructure, out: node.outStructure },
         mode: opts.mode,
         step: opts.step,
         random,

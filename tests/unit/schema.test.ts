@@ -421,7 +421,8 @@ describe('serializeGraph round trip', () => {
     const saved = JSON.parse(s) as RawGraph;
     expect(Object.keys(saved.nodes[0]!.params!)).toEqual(['batchSize', 'binarize', 'scale', 'heldOut']);
     expect(saved.nodes[0]!.params!.batchSize).toBe(64);
-    expect(saved.nodes.every((n) => n.params && Object.keys(n.params).length === Object.keys(registry.get(n.type)!.params.shape).length)).toBe(true);
+    // every param of the node's defaults (an arch-variant node: its arch's params, DESIGN §8)
+    expect(saved.nodes.every((n) => n.params && Object.keys(n.params).length === Object.keys(registry.get(n.type)!.params.parse({})).length)).toBe(true);
     expect(s.endsWith('}\n')).toBe(true);
     expect(s.split('\n')[1]).toBe('  "format": "vae-lab/graph",');
   });
