@@ -4,7 +4,7 @@
  * initialisation (nodes/lib/conv.ts).
  */
 import { z } from 'zod';
-import { defineNode, type NodeDef, type Shape, type ShapeResult } from '../types';
+import { defineNode, formatStructure, type DataStructure, type NodeDef, type Shape, type ShapeResult } from '../types';
 import { formatShape } from '../../src/graph/ports';
 import { ACTIVATIONS, activationRange } from './dense';
 import { conv2d, conv2dTranspose, conv2dTransposeVars, conv2dVars, convOutSize, convTransposeOutSize } from './conv';
@@ -19,15 +19,19 @@ export const convParams = z.strictObject({
 });
 export type ConvParams = z.infer<typeof convParams>;
 
-/** An image batch [..., H, W, C] (a leading K-sample axis allowed), or why not. */
-export function imageDims(port: string, x: Shape, what: string): { h: number; w: number; c: number } | ShapeResult {
+/** What would fit a conv fed `x` (flat data carrying structure `s`, or anything else). */
+function imageFix(x: Shape, s: DataStructure | undefined): string {
+  if (s?.kind === 'image') return `x is a ${formatStructure(s)}, flat as ${formatShape(x)}: put an op.reshape with shape [${s.h}, ${s.w}, ${s.c}] before it.`;
+  if (s?.kind === 'sequence') return `x is a ${formatStructure(s)}, not an image: a conv reads images; for sequences use layer.gru or layer.lstm after an op.reshape with shape [${s.t}, ${s.f}].`;
+  if (s?.kind === 'table') return `x is a ${formatStructure(s)}, not an image: use layer.dense.`;
+  return 'Put an op.reshape before it, e.g. shape [28, 28, 1] for MNIST digits.';
+}
+
+/** An image batch [..., H, W, C] (a leading K-sample axis allowed), or why not and what would fit. */
+export function imageDims(port: string, x: Shape, what: string, s?: DataStructure): { h: number; w: number; c: number } | ShapeResult {
   const [h, w, c] = x.slice(-3);
   if (x.length < 4 || typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number') {
-    return mismatch(
-      port,
-      `${what} expects a batch of images [B,H,W,C] on "${port}", got ${formatShape(x)}.`,
-      'Put an op.reshape before it, e.g. shape [28, 28, 1] for MNIST digits.',
-    );
+    return mismatch(port, `${what} expects a batch of images [B,H,W,C] on "${port}", got ${formatShape(x)}.`, imageFix(x, s));
   }
   return { h, w, c };
 }
@@ -53,10 +57,10 @@ export function convLayerNode(spec: { type: string; title: string; description: 
       { param: 'padding', label: 'padding', help: 'zeros on each side (PyTorch’s padding)' },
       { param: 'activation', label: 'activation' },
     ],
-    inferShapes: ({ inputs, params: p }) => {
+    inferShapes: ({ inputs, params: p, structures }) => {
       const x = inputs.x;
       if (!x) return { ok: true, outputs: {} };
-      const d = imageDims('x', x, what);
+      const d = imageDims('x', x, what, structures?.x);
       if ('ok' in d) return d;
       const g = { kernel: p.kernel, stride: p.stride, padding: p.padding };
       const [ho, wo] = [outSize(d.h, g), outSize(d.w, g)];

@@ -3,7 +3,7 @@
  * gate order and initialisation (nodes/lib/rnn.ts).
  */
 import { z } from 'zod';
-import { defineNode, type NodeDef, type Shape, type ShapeResult } from '../types';
+import { defineNode, formatStructure, type DataStructure, type NodeDef, type Shape, type ShapeResult } from '../types';
 import { formatShape, sameShape } from '../../src/graph/ports';
 import { lastStep, rnn, rnnVars, rnnWeights, type Cell } from './rnn';
 import { mismatch } from './shapes';
@@ -13,11 +13,19 @@ export const rnnParams = z.strictObject({
 });
 export type RnnParams = z.infer<typeof rnnParams>;
 
-/** A batch of sequences [..., T, F], or why not. */
-export function sequenceDims(port: string, x: Shape, what: string): { t: number; f: number } | ShapeResult {
+/** What would fit a recurrent layer fed `x` (flat data carrying structure `s`, or anything else). */
+function sequenceFix(x: Shape, s: DataStructure | undefined): string {
+  if (s?.kind === 'sequence') return `x is a ${formatStructure(s)}, flat as ${formatShape(x)}: put an op.reshape with shape [${s.t}, ${s.f}] before it.`;
+  if (s?.kind === 'image') return `x is a ${formatStructure(s)}, not a sequence: a conv (after an op.reshape with shape [${s.h}, ${s.w}, ${s.c}]) reads images, or an op.reshape with shape [${s.h}, ${s.w * s.c}] reads it row by row.`;
+  if (s?.kind === 'table') return `x is a ${formatStructure(s)}, not a sequence: use layer.dense.`;
+  return 'Put an op.reshape before it, shape [T, F], or an op.repeat to feed the same vector at every step.';
+}
+
+/** A batch of sequences [..., T, F], or why not and what would fit. */
+export function sequenceDims(port: string, x: Shape, what: string, s?: DataStructure): { t: number; f: number } | ShapeResult {
   const [t, f] = x.slice(-2);
   if (x.length < 3 || typeof t !== 'number' || typeof f !== 'number') {
-    return mismatch(port, `${what} expects a batch of sequences [B,T,F] on "${port}", got ${formatShape(x)}.`, 'Put an op.reshape before it, shape [T, F], or an op.repeat to feed the same vector at every step.');
+    return mismatch(port, `${what} expects a batch of sequences [B,T,F] on "${port}", got ${formatShape(x)}.`, sequenceFix(x, s));
   }
   return { t, f };
 }
@@ -45,10 +53,10 @@ export function rnnLayerNode(cell: Cell): NodeDef<RnnParams> {
     ],
     params: rnnParams,
     controls: [{ param: 'units', label: 'units' }],
-    inferShapes: ({ inputs, params: p }) => {
+    inferShapes: ({ inputs, params: p, structures }) => {
       const x = inputs.x;
       if (!x) return { ok: true, outputs: {} };
-      const d = sequenceDims('x', x, `A ${name}`);
+      const d = sequenceDims('x', x, `A ${name}`, structures?.x);
       if ('ok' in d) return d;
       const lead = x.slice(0, -2);
       const h: Shape = [...lead, p.units];
