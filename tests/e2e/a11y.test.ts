@@ -1,6 +1,6 @@
 /**
  * Accessibility (issue 18): axe-core finds nothing serious or critical on the editor, the
- * inspector, the palette, the training dock, the instruments and the bug hunt.
+ * inspector, the palette, the outline, the training dock, the instruments and the bug hunt.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -40,7 +40,7 @@ describeWithTool('chromium', 'accessibility', () => {
     await page.context().close();
   });
 
-  it('axe: no serious or critical violation on the editor, the inspector, the training dock, the instruments and the bug hunt', async () => {
+  it('axe: no serious or critical violation on the editor, the inspector, the palette, the outline, the training dock, the instruments and the bug hunt', async () => {
     const { page } = await openApp(browser, { width: 1280, height: 800 });
     await page.getByTestId('preset-menu').selectOption('standard-vae');
     await expect.poll(() => page.locator('.vae-node').count()).toBeGreaterThan(5);
@@ -55,6 +55,12 @@ describeWithTool('chromium', 'accessibility', () => {
     await expect.poll(() => page.getByTestId('palette').isVisible()).toBe(true);
     report.palette = await seriousViolations(page);
     await page.keyboard.press('Escape');
+    await page.getByTestId('dock-tab-outline').click();
+    await page.getByTestId('outline-connect-enc').click();
+    await page.getByTestId('outline-pick-out-mu').click();
+    await expect.poll(() => page.getByTestId('outline-pick-in-kl.mu').count()).toBe(0); // taken: kl.mu has its wire
+    report.outline = await seriousViolations(page);
+    await screenshot(page, 'a11y-outline-1280');
     await page.getByTestId('dock-tab-instruments').click();
     await expect.poll(() => page.getByTestId('latent-view').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     report.instruments = await seriousViolations(page);
@@ -63,7 +69,7 @@ describeWithTool('chromium', 'accessibility', () => {
     report.bughunt = await seriousViolations(page);
     await screenshot(page, 'a11y-bughunt-1280');
     console.log('[a11y] axe serious/critical:', JSON.stringify(report, null, 1));
-    expect(report).toEqual({ editor: [], inspector: [], palette: [], instruments: [], bughunt: [] });
+    expect(report).toEqual({ editor: [], inspector: [], palette: [], outline: [], instruments: [], bughunt: [] });
     await page.context().close();
   });
 });
