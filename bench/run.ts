@@ -1,7 +1,8 @@
 /**
- * The bench: training-step times of the contenders (bench/contenders.ts), interleaved in
- * one process so that a slow moment of a shared machine hits them all alike, and compile
- * times of the standard preset and of a generated 200-node graph.
+ * The bench: training-step times of the contenders (bench/contenders.ts; for the conv-vae and
+ * sequence-vae rows bench/arch-contenders.ts), interleaved in one process so that a slow
+ * moment of a shared machine hits them all alike, and compile times of the standard preset
+ * and of a generated 200-node graph.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import {
   type Contender,
   type SameModel,
 } from './contenders';
+import { archCompiled, archHandFast, ARCHS, archStock, loadArch, type ArchName } from './arch-contenders';
 
 export interface StepStats {
   name: string;
@@ -61,6 +63,11 @@ export interface BenchOptions {
   extra?: Array<(mnist: MnistRaw) => Contender>;
   /** Leave the stock contender out. */
   skipStock?: boolean;
+  /** Leave out the conv-vae and sequence-vae rows. */
+  skipArchitectures?: boolean;
+  /** Rounds and steps per block of the conv-vae and sequence-vae rows (default 4 and 3: their steps are slower). */
+  archRounds?: number;
+  archBlock?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -94,6 +101,8 @@ export interface BenchResult {
   /** Load average (1 min) before and after the step bench: how busy the machine was. */
   loadAverage: [number, number];
   compile: CompileStats[];
+  /** The conv-vae and sequence-vae rows (same contenders, fewer rounds). */
+  architectures: ArchRow[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -114,31 +123,63 @@ export async function runStepBench(mnist: MnistRaw, opts: BenchOptions = {}): Pr
 }
 
 export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {}): Promise<StepBench> {
+  const makers: Array<(m: MnistRaw) => Contender> = [];
+  if (!opts.skipStock) makers.push(stockContender);
+  makers.push(handFastContender, compiledContender, ...(opts.extra ?? []));
+  const r = await timeContenders(
+    makers.map((make) => () => make(mnist)),
+    opts,
+  );
+  if (r.failed.length) throw new Error(`bench: ${r.failed.map((f) => `${f.name} failed: ${f.reason}`).join('; ')}`);
+  return r;
+}
+
+/** A contender that could not train here (e.g. the stock conv gradient on wasm), and why. */
+export interface FailedContender {
+  name: string;
+  reason: string;
+}
+
+/**
+ * Time contenders, interleaved: each makes its warm-up steps (the first SAME_MODEL_STEPS losses
+ * are held to the same-model check), then `rounds` rounds of a block of steps each, the order
+ * rotated every round. A contender whose warm-up throws is left out and listed in `failed`.
+ */
+export async function timeContenders(makers: Array<() => Contender>, opts: BenchOptions = {}): Promise<StepBench & { failed: FailedContender[] }> {
   const rounds = opts.rounds ?? 12;
   const block = opts.block ?? 8;
   const stockBlock = opts.stockBlock ?? 3;
   const warmup = Math.max(opts.warmup ?? SAME_MODEL_STEPS, SAME_MODEL_STEPS);
-  const makers: Array<(m: MnistRaw) => Contender> = [];
-  if (!opts.skipStock) makers.push(stockContender);
-  makers.push(handFastContender, compiledContender, ...(opts.extra ?? []));
-  const contenders = makers.map((make) => make(mnist));
-  const times = contenders.map(() => [] as number[]);
-  const cpu = contenders.map(() => [] as number[]);
-  const perRound = contenders.map(() => [] as Array<{ wall: number; cpu: number }>);
-  const next = contenders.map(() => 1);
-  const last = contenders.map(() => NaN);
+  const contenders: Contender[] = [];
+  const failed: FailedContender[] = [];
+  const first: Record<string, number[]> = {};
+  const next: number[] = [];
+  const last: number[] = [];
   let sameModel: SameModel;
+  const times: number[][] = [];
+  const cpu: number[][] = [];
+  const perRound: Array<Array<{ wall: number; cpu: number }>> = [];
   try {
-    const first: Record<string, number[]> = {};
-    for (let i = 0; i < contenders.length; i++) {
-      first[contenders[i]!.name] = [];
-      for (let k = 0; k < warmup; k++) {
-        last[i] = contenders[i]!.step(next[i]!++);
-        if (k < SAME_MODEL_STEPS) first[contenders[i]!.name]!.push(last[i]!);
+    for (const make of makers) {
+      const c = make();
+      const losses: number[] = [];
+      try {
+        for (let k = 1; k <= warmup; k++) losses.push(c.step(k));
+      } catch (e) {
+        failed.push({ name: c.name, reason: (e as Error).message.split('\n')[0]! });
+        c.dispose();
+        continue;
       }
+      contenders.push(c);
+      first[c.name] = losses.slice(0, SAME_MODEL_STEPS);
+      next.push(warmup + 1);
+      last.push(losses.at(-1)!);
+      times.push([]);
+      cpu.push([]);
+      perRound.push([]);
     }
     // Timing contenders that train different models would compare nothing: stop here if so.
-    sameModel = sameModelCheck(first);
+    sameModel = contenders.length > 1 ? sameModelCheck(first) : { losses: first, maxRelDiff: 0 };
     for (let r = 0; r < rounds; r++) {
       // Rotate the order every round, and leave each block's first step untimed: the first
       // step after another contender pays for its caches and garbage.
@@ -169,7 +210,44 @@ export async function runStepBenchRounds(mnist: MnistRaw, opts: BenchOptions = {
     const s = [...times[i]!].sort((a, b) => a - b);
     return { name: c.name, msPerStep: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), cpuMsPerStep: median(cpu[i]!), steps: s.length, lastLoss: last[i]! };
   });
-  return { stats, sameModel, rounds: perRound };
+  return { stats, sameModel, rounds: perRound, failed };
+}
+
+/** The conv-vae and sequence-vae rows: stock / handFast / compiled of each architecture (bench/arch-contenders.ts). */
+export interface ArchRow {
+  name: ArchName;
+  what: string;
+  contenders: StepStats[];
+  failed: FailedContender[];
+  sameModel: SameModel;
+  ratios: { compiledOverHandFast: number | null; stockOverCompiled: number | null };
+  cpuRatios: { compiledOverHandFast: number | null; stockOverCompiled: number | null };
+}
+
+export async function runArchBench(mnist: MnistRaw, opts: BenchOptions = {}): Promise<ArchRow[]> {
+  const rows: ArchRow[] = [];
+  for (const name of Object.keys(ARCHS) as ArchName[]) {
+    const setup = await loadArch(name, mnist);
+    opts.onProgress?.(`${name}…`);
+    const r = await timeContenders(
+      [archStock, archHandFast, archCompiled].map((make) => () => make(setup)),
+      { rounds: opts.archRounds ?? 4, block: opts.archBlock ?? 3, stockBlock: opts.archBlock ?? 3, onProgress: (m) => opts.onProgress?.(`${name}: ${m}`) },
+    );
+    rows.push({ name, what: setup.spec.what, contenders: r.stats, failed: r.failed, sameModel: r.sameModel, ...ratiosOf(r.stats) });
+  }
+  return rows;
+}
+
+function ratiosOf(contenders: StepStats[]): Pick<ArchRow, 'ratios' | 'cpuRatios'> {
+  const get = (n: string, k: 'msPerStep' | 'cpuMsPerStep' = 'msPerStep') => contenders.find((c) => c.name === n)?.[k];
+  const ratio = (a: number | undefined, b: number | undefined, d: number) => (a && b ? round(a / b, d) : null);
+  return {
+    ratios: { compiledOverHandFast: ratio(get('compiled'), get('handFast'), 3), stockOverCompiled: ratio(get('stock'), get('compiled'), 2) },
+    cpuRatios: {
+      compiledOverHandFast: ratio(get('compiled', 'cpuMsPerStep'), get('handFast', 'cpuMsPerStep'), 3),
+      stockOverCompiled: ratio(get('stock', 'cpuMsPerStep'), get('compiled', 'cpuMsPerStep'), 2),
+    },
+  };
 }
 
 /** A valid graph of about `n` nodes: a long chain of dense layers into a hand-wired VAE. */
@@ -247,16 +325,12 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
   const load0 = os.loadavg()[0]!;
   const bench = await runStepBenchRounds(mnist, opts);
   const contenders = bench.stats;
+  const architectures = opts.skipArchitectures ? [] : await runArchBench(mnist, opts);
   const load1 = os.loadavg()[0]!;
   const iCompiled = contenders.findIndex((c) => c.name === 'compiled');
   const iHand = contenders.findIndex((c) => c.name === 'handFast');
   const paired = (k: 'wall' | 'cpu') =>
     iCompiled >= 0 && iHand >= 0 ? round(median(bench.rounds[iCompiled]!.map((r, j) => r[k] / bench.rounds[iHand]![j]![k])), 3) : null;
-  const get = (n: string, k: 'msPerStep' | 'cpuMsPerStep' = 'msPerStep') => contenders.find((c) => c.name === n)?.[k];
-  const ratio = (a: number | undefined, b: number | undefined, d: number) => (a && b ? round(a / b, d) : null);
-  const stock = get('stock');
-  const handFast = get('handFast');
-  const compiled = get('compiled');
   const cpus = os.cpus();
   return {
     backend: tf.getBackend(),
@@ -266,17 +340,11 @@ export async function runBench(mnist: MnistRaw, opts: BenchOptions = {}): Promis
     cpuModel: cpus[0]?.model ?? 'unknown',
     contenders,
     sameModel: bench.sameModel,
-    ratios: {
-      compiledOverHandFast: ratio(compiled, handFast, 3),
-      stockOverCompiled: ratio(stock, compiled, 2),
-    },
-    cpuRatios: {
-      compiledOverHandFast: ratio(get('compiled', 'cpuMsPerStep'), get('handFast', 'cpuMsPerStep'), 3),
-      stockOverCompiled: ratio(get('stock', 'cpuMsPerStep'), get('compiled', 'cpuMsPerStep'), 2),
-    },
+    ...ratiosOf(contenders),
     pairedCompiledOverHandFast: { wall: paired('wall'), cpu: paired('cpu') },
     loadAverage: [round(load0, 2), round(load1, 2)],
     compile: compileStats,
+    architectures,
   };
 }
 

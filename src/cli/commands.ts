@@ -50,12 +50,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'bench',
-    summary: 'time the compiled standard preset against hand-written tfjs loops (wasm), and compile(); writes bench/results.json.',
+    summary: 'time the compiled standard preset, conv-vae and sequence-vae against hand-written tfjs loops (wasm), and compile(); writes bench/results.json.',
     positionals: [],
     flags: {
       json,
       rounds: { kind: 'int', min: 1, max: 1000, meta: 'N', help: 'rounds of interleaved steps (default 12)' },
       block: { kind: 'int', min: 1, max: 1000, meta: 'N', help: 'steps of each fast contender per round (default 8; stock: 3)' },
+      'arch-rounds': { kind: 'int', min: 1, max: 1000, meta: 'N', help: 'rounds of the conv-vae and sequence-vae rows (default 4, blocks of 3 steps)' },
+      'no-arch': { kind: 'switch', help: 'leave out the conv-vae and sequence-vae rows' },
       backend: { kind: 'choice', choices: ['wasm', 'cpu'], help: 'tfjs backend (default wasm)' },
       out: { kind: 'string', meta: 'FILE', help: 'where to write the results (default bench/results.json)' },
       'no-write': { kind: 'switch', help: 'do not write a results file' },

@@ -1,7 +1,9 @@
 /**
- * The bench's contenders (bench/contenders.ts) train the same model from the same numbers, so
- * that timing them compares like with like: their losses at steps 1–3 agree to 1e-4, and the
- * bench's own check refuses contenders that do not.
+ * The bench's contenders (bench/contenders.ts, and for the conv-vae and sequence-vae rows
+ * bench/arch-contenders.ts) train the same model from the same numbers, so that timing them
+ * compares like with like: their losses at steps 1–3 agree to 1e-4, and the bench's own check
+ * refuses contenders that do not. On wasm the stock conv contender cannot train (no
+ * Conv2DBackpropFilter kernel): the bench leaves it out and says why.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/runtime/backends';
@@ -17,6 +19,8 @@ import {
   stockContender,
   type Contender,
 } from '../../bench/contenders';
+import { archCompiled, archHandFast, archStock, loadArch } from '../../bench/arch-contenders';
+import { timeContenders } from '../../bench/run';
 
 let mnist: MnistRaw;
 beforeAll(async () => {
@@ -52,5 +56,25 @@ describe('bench contenders', () => {
     const base = [546, 540, 530];
     expect(() => sameModelCheck({ a: base, b: base.map((x, i) => (i === 2 ? x * (1 + 2e-4) : x)) })).toThrow(/at step 3 b/);
     expect(sameModelCheck({ a: base, b: base.map((x) => x * (1 + 5e-5)) }).maxRelDiff).toBeLessThan(1e-4);
+  });
+});
+
+describe('bench contenders of the conv-vae and sequence-vae rows', () => {
+  it('sequence-vae: stock, handFast and compiled give the same losses at steps 1–3', async () => {
+    const setup = await loadArch('sequence-vae', mnist);
+    const losses = { stock: firstLosses(archStock(setup)), handFast: firstLosses(archHandFast(setup)), compiled: firstLosses(archCompiled(setup)) };
+    const r = sameModelCheck(losses);
+    console.log(`[bench] sequence-vae losses at steps 1–3: ${JSON.stringify(losses)}; max relative difference ${r.maxRelDiff.toExponential(2)}`);
+    expect(r.maxRelDiff).toBeLessThanOrEqual(SAME_MODEL_TOLERANCE);
+    expect(losses.compiled[2]).not.toBe(losses.compiled[0]);
+  });
+
+  it('conv-vae: handFast and compiled agree at steps 1–3; the stock contender is reported as failing on wasm, not timed', async () => {
+    const setup = await loadArch('conv-vae', mnist);
+    const r = await timeContenders([archStock, archHandFast, archCompiled].map((make) => () => make(setup)), { rounds: 0 });
+    console.log(`[bench] conv-vae losses at steps 1–3: ${JSON.stringify(r.sameModel.losses)}; max relative difference ${r.sameModel.maxRelDiff.toExponential(2)}`);
+    expect(r.failed).toEqual([{ name: 'stock', reason: expect.stringContaining('Conv2DBackpropFilter') }]);
+    expect(Object.keys(r.sameModel.losses)).toEqual(['handFast', 'compiled']);
+    expect(r.sameModel.maxRelDiff).toBeLessThanOrEqual(SAME_MODEL_TOLERANCE);
   });
 });
