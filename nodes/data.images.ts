@@ -26,6 +26,10 @@ export default defineNode<Params>({
   category: 'Data',
   title: 'Images',
   description: 'x: a batch of images from IDX files (as MNIST and Fashion-MNIST ship) or a zip of PNG/JPEG files (folder names are labels), pixels in [0,1].',
+  help: {
+    formula: String.raw`\mathbf{x} \in [0,1]^{H \cdot W \cdot C}`,
+    where: 'A source for image files (IDX or a zip): its x (a data port, flattened H·W·C pixels) feeds an encoder, or an op.reshape to [B,H,W,C] before a conv; and the reconstruction loss\'s target x.',
+  },
   role: 'data',
   stem: 'images',
   aliases: ['idx', 'zip', 'png', 'jpeg', 'pictures', 'fashion-mnist'],

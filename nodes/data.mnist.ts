@@ -19,6 +19,10 @@ export default defineNode<Params>({
   category: 'Data',
   title: 'MNIST',
   description: 'x: a batch of 28×28 handwritten digits, pixels in [0,1] (10,000 real digits; a fixed held-out split).',
+  help: {
+    formula: String.raw`\mathbf{x} \in [0,1]^{784},\ \ \{\mathbf{x}^{(i)}\}_{i=1}^{\tilde n} \subset \mathbb{R}^{m}`,
+    where: 'A source: nothing is wired into it. Its x (a data port) feeds the encoder and the reconstruction loss\'s target x; label feeds nothing in training (the latent views colour codes by it). Its held-out digits are the ones the reconstructions, the held-out −ELBO and the instruments use.',
+  },
   role: 'data',
   stem: 'data',
   inputs: [],

@@ -25,6 +25,10 @@ export default defineNode<Params>({
   category: 'Data',
   title: 'Sequence',
   description: 'x: a batch of windows of T time steps of a series (a CSV, one row per step), time-major: t0’s F values, then t1’s…; the last windows in time are held out.',
+  help: {
+    formula: String.raw`\mathbf{x}^{(i)} = (\mathbf{s}_{t}, \mathbf{s}_{t+1}, \dots, \mathbf{s}_{t+T-1}) \in \mathbb{R}^{T \cdot F}`,
+    where: 'A source for a CSV series: its x (a data port, windows of T steps, time-major) feeds an op.reshape to [B,T,F] and a recurrent layer (layer.gru, layer.lstm), and the reconstruction loss\'s target x.',
+  },
   role: 'data',
   stem: 'seq',
   aliases: ['time series', 'series', 'csv', 'windows'],

@@ -24,6 +24,10 @@ export default defineNode<Params>({
   category: 'Data',
   title: 'Table',
   description: 'x: a batch of rows of a table file (CSV, TSV or JSON records), its numeric columns standardised; label: the label column’s class.',
+  help: {
+    formula: String.raw`x_{ij} \leftarrow \frac{x_{ij} - \bar{x}_j}{s_j},\quad \mathbf{x}^{(i)} \in \mathbb{R}^{F}`,
+    where: 'A source for a table file: its x (a data port, one row per example, F standardised columns) feeds an encoder and the reconstruction loss\'s target x; label carries the label column for the latent views.',
+  },
   role: 'data',
   stem: 'table',
   aliases: ['csv', 'tsv', 'json', 'spreadsheet', 'tabular'],

@@ -14,6 +14,10 @@ export default defineNode<Params>({
   category: 'Layers',
   title: 'Dense',
   description: 'y = act(x·W + b) on the last axis: one linear layer (nn.Linear) with an optional activation.',
+  help: {
+    formula: String.raw`\mathbf{y} = \mathrm{act}(\mathbf{x} W + \mathbf{b}),\quad W \in \mathbb{R}^{F \times \text{units}}`,
+    where: 'Anywhere a tensor [B,…,F] flows: hand-built encoders and decoders chain dense layers from x to μ and log σ² (the bug hunt does), or from z to xHat.',
+  },
   role: 'op',
   inputs: [{ name: 'x', kind: 'tensor', doc: '[…, n]' }],
   outputs: [{ name: 'y', kind: 'tensor', doc: '[…, units]' }],

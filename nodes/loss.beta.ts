@@ -4,6 +4,7 @@ import { defineNode } from './types';
 import { warning } from '../src/graph/diagnostics';
 import { formatShape } from '../src/graph/ports';
 import { mismatch, isPerExample } from './lib/shapes';
+import { LECTURE } from '../src/graph/formulas';
 
 export const params = z.strictObject({
   beta: z.number().min(-1e6).max(1e6).default(1),
@@ -22,6 +23,11 @@ export default defineNode<Params>({
   category: 'Losses',
   title: 'β weight',
   description: 'β_t · max(freeBits, KL): the β-VAE weight on the KL, with optional warm-up β_t = β·min(1, t/T) and free bits.',
+  help: {
+    formula: LECTURE.beta,
+    where: 'Between the KL (loss.kl) and the optimizer (train.optimizer): it multiplies the kl it receives by β (warmed up over T steps, floored at the free bits). The training panel\'s β·KL metric is its output.',
+    badge: 'β·KL: the batch mean of its weighted kl output at the last step.',
+  },
   role: 'beta',
   aliases: ['warmup', 'anneal'],
   metrics: { klWeighted: 'kl' },

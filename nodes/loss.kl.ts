@@ -4,6 +4,7 @@ import { defineNode } from './types';
 import { warning } from '../src/graph/diagnostics';
 import { formatShape, sameShape } from '../src/graph/ports';
 import { mismatch } from './lib/shapes';
+import { LECTURE } from '../src/graph/formulas';
 
 export const params = z.strictObject({
   reduction: z.enum(['sum', 'mean']).default('sum'),
@@ -20,6 +21,11 @@ export default defineNode<Params>({
   category: 'Losses',
   title: 'KL divergence',
   description: 'D_KL(Q(z|x) ‖ N(0, I)) = −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²), per example (closed form).',
+  help: {
+    formula: LECTURE.kl,
+    where: 'Takes mu and logvar from the encoder (vae.encoder); its kl (a loss port, one value per example) feeds the β weight (loss.beta) or the optimizer directly. The training panel\'s KL metric sums it over the active KL nodes.',
+    badge: 'KL: the batch mean of its kl output at the last step, in nats per example.',
+  },
   role: 'kl',
   metrics: { kl: 'kl' },
   inputs: [

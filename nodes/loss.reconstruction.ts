@@ -4,6 +4,7 @@ import { defineNode, type Range } from './types';
 import { warning, type Diagnostic } from '../src/graph/diagnostics';
 import { formatShape } from '../src/graph/ports';
 import { mismatch, lastDim } from './lib/shapes';
+import { LECTURE } from '../src/graph/formulas';
 
 export const params = z.strictObject({
   likelihood: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
@@ -49,6 +50,11 @@ export default defineNode<Params>({
   category: 'Losses',
   title: 'Reconstruction −log p(x|z)',
   description: '−log P_θ(x|z) per example: Bernoulli −Σ[x log p + (1−x) log(1−p)] or Gaussian ½‖x − μ‖², averaged over K samples of z.',
+  help: {
+    formula: LECTURE.bce,
+    where: 'Takes xHat from the decoder (vae.decoder) and the target x from the data node; its nll (a loss port) feeds the optimizer (train.optimizer). The training panel\'s recon metric is its batch mean. Gaussian likelihood: ½‖x − μ_x‖² instead.',
+    badge: 'recon: the batch mean of −log p(x|z) at the last step, in nats per example.',
+  },
   role: 'reconstruction',
   stem: 'recon',
   aliases: ['bce', 'nll'],

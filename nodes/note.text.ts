@@ -16,6 +16,10 @@ export default defineNode<Params>({
   category: 'Notes',
   title: 'Note',
   description: 'Text on the canvas (markdown shown as plain text); it never computes anything.',
+  help: {
+    formula: String.raw`\text{(computes nothing: no ports, no formula)}`,
+    where: 'Anywhere on the canvas, wired to nothing: unlike every other node from data.mnist to train.optimizer, the compiler, the lints and the PyTorch export leave it out; the file keeps it for teachers\' and students\' annotations.',
+  },
   stem: 'note',
   aliases: ['comment', 'annotation', 'text'],
   role: 'note',

@@ -10,6 +10,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Exp',
   description: 'y = eˣ element-wise (e.g. σ = exp(½ log σ²)).',
+  help: {
+    formula: String.raw`y_i = e^{x_i}\qquad\text{e.g. } \sigma = \exp\!\big(\tfrac{1}{2}\log\sigma^2\big)`,
+    where: 'In a hand-built reparameterization: turns ½ log σ² (from op.scale) into σ, which op.mul multiplies with ε.',
+  },
   role: 'op',
   nonFiniteHint: () => 'exp overflowed: check the factor before it (σ = exp(½·log σ²)).',
   inputs: [{ name: 'x', kind: 'tensor' }],

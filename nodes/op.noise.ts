@@ -13,6 +13,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Noise ε',
   description: 'ε ~ N(0, std² I) shaped like its input (drawn anew every step); "batch" draws one ε for the whole batch.',
+  help: {
+    formula: String.raw`\epsilon \sim \mathcal{N}(\mathbf{0}, s^2\mathbf{I}),\ \ \epsilon \in \mathbb{R}^{B \times d}\ \text{(shaped like its input)}`,
+    where: 'In a hand-built reparameterization: its like input takes σ (or μ) only for the shape; eps feeds op.mul. A fresh ε every step.',
+  },
   role: 'op',
   inputs: [{ name: 'like', kind: 'tensor', doc: 'only its shape is used' }],
   outputs: [{ name: 'eps', kind: 'tensor' }],

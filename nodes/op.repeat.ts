@@ -14,6 +14,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Repeat',
   description: 'Repeats each example T times as a sequence, [B,D] → [B,T,D]: the same z fed to a recurrent decoder at every step.',
+  help: {
+    formula: String.raw`\mathbf{y}_{t} = \mathbf{x}\quad (t = 1, \dots, T),\ \ [B, D] \to [B, T, D]`,
+    where: 'In a recurrent decoder: z from the reparameterization, repeated T times, feeds layer.gru or layer.lstm.',
+  },
   role: 'op',
   inputs: [{ name: 'x', kind: 'tensor', doc: '[B,D]' }],
   outputs: [{ name: 'y', kind: 'tensor', doc: '[B,T,D]' }],

@@ -26,6 +26,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Reshape',
   description: 'Gives each example a new shape, e.g. [B,784] → [B,28,28,1] for a conv, and back ([-1] flattens, in H, W, C order).',
+  help: {
+    formula: String.raw`[B, H \cdot W \cdot C] \;\leftrightarrow\; [B, H, W, C]`,
+    where: 'Between flat data and layers that read structure: x [B,784] → [B,28,28,1] before a conv (layer.conv2d), [B,T·F] → [B,T,F] before a recurrent layer, and [B,-1] back to flat before a dense head or the reconstruction loss.',
+  },
   role: 'op',
   aliases: ['flatten', 'view'],
   inputs: [{ name: 'x', kind: 'tensor' }],

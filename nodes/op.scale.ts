@@ -12,6 +12,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Scale',
   description: 'y = c · x: multiplies by a constant factor (e.g. ½ · log σ² = log σ).',
+  help: {
+    formula: String.raw`\mathbf{y} = c \cdot \mathbf{x}\qquad\text{e.g. } \log\sigma = \tfrac{1}{2}\log\sigma^2`,
+    where: 'In a hand-built reparameterization: scales log σ² by ½ before op.exp makes σ.',
+  },
   role: 'op',
   inputs: [{ name: 'x', kind: 'tensor' }],
   outputs: [{ name: 'y', kind: 'tensor' }],

@@ -12,6 +12,10 @@ export default defineNode<Params>({
   category: 'Ops',
   title: 'Split',
   description: 'Splits the last axis in two halves: 2d outputs → the first d (e.g. μ) and the second d (e.g. log σ²).',
+  help: {
+    formula: String.raw`[\mathbf{a}, \mathbf{b}] = \mathbf{x},\quad \mathbf{x} \in \mathbb{R}^{2d},\ \mathbf{a}, \mathbf{b} \in \mathbb{R}^{d}`,
+    where: 'After a dense layer with 2d units in a hand-built encoder: a feeds the KL\'s and the reparameterization\'s μ, b their log σ².',
+  },
   role: 'op',
   inputs: [{ name: 'x', kind: 'tensor', doc: '[…, 2d]' }],
   outputs: [

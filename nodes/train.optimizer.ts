@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineNode } from './types';
 import { formatShape } from '../src/graph/ports';
 import { isPerExample } from './lib/shapes';
+import { LECTURE } from '../src/graph/formulas';
 
 export const params = z.strictObject({
   algorithm: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
@@ -94,6 +95,11 @@ export default defineNode<Params>({
   category: 'Training',
   title: 'Optimizer',
   description: 'Minimises the mean over the batch of the summed losses (the negative ELBO): θ, φ ← θ, φ − η ∇.',
+  help: {
+    formula: LECTURE.update,
+    where: 'The sink of the graph: every loss wired into its loss input (the reconstruction and the β-weighted KL) is summed per example and averaged over the batch; it then updates every weight upstream (φ of the encoder, θ of the decoder).',
+    badge: 'loss: the last step\'s training loss, the batch mean of the summed losses (the negative ELBO at β = 1).',
+  },
   role: 'optimizer',
   stem: 'opt',
   aliases: ['adam', 'sgd', 'rmsprop'],

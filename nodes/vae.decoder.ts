@@ -14,6 +14,10 @@ export default defineNode<Params>({
   title: 'Decoder p(x|z)',
   description:
     'P_θ(x|z): a network from z to the mean of p(x|z) (Bernoulli pixel probabilities with a sigmoid). arch "mlp": dense layers; "conv": dense layers to a small grid, then 4×4 stride-2 transposed convs up to the image; "rnn": h0 = tanh(dense(z)), a GRU or LSTM fed z at every step, each step\'s state through dense layers to the features.',
+  help: {
+    formula: String.raw`P_{\theta}(\mathbf{x}\mid\mathbf{z}):\quad \mu_{\mathbf{x}} = \mathrm{sigmoid}\big(f_{\theta}(\mathbf{z})\big) \in [0,1]^{m}`,
+    where: 'Takes z from the reparameterization (vae.reparameterize); its xHat (a recon port) feeds the reconstruction loss (loss.reconstruction). The samples from the prior run this node on z ~ N(0, I).',
+  },
   role: 'decoder',
   stem: 'dec',
   variantParam: 'arch',

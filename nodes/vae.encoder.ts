@@ -13,6 +13,10 @@ export default defineNode<Params>({
   title: 'Encoder q(z|x)',
   description:
     'Q_φ(z|x) = N(μ, diag σ²): a network from x to the mean μ and the log-variance log σ² (two linear heads). arch "mlp": dense layers; "conv": 4×4 stride-2 convs over an image, then dense layers; "rnn": a GRU or LSTM over a sequence, its last state into dense layers.',
+  help: {
+    formula: String.raw`Q_{\phi}(\mathbf{z}\mid\mathbf{x}) = \mathcal{N}\big(\mu_{\phi}(\mathbf{x}),\ \mathrm{diag}\,\sigma^2_{\phi}(\mathbf{x})\big)`,
+    where: 'Takes x from the data node; its mu (a mean port) and logvar (a logvar port) feed the reparameterization (vae.reparameterize) and the KL (loss.kl). Its weights φ are trained by the optimizer through both.',
+  },
   role: 'encoder',
   stem: 'enc',
   variantParam: 'arch',

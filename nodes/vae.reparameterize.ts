@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineNode } from './types';
 import { broadcastShapes, formatShape, sameShape } from '../src/graph/ports';
 import { mismatch } from './lib/shapes';
+import { LECTURE } from '../src/graph/formulas';
 
 export const params = z.strictObject({
   samples: z.number().int().min(1).max(1000).default(1),
@@ -14,6 +15,10 @@ export default defineNode<Params>({
   category: 'VAE',
   title: 'Reparameterize',
   description: 'z = μ + ε ⊙ σ, ε ~ N(0, I), σ = exp(½ log σ²): a sample of Q(z|x) that gradients flow through.',
+  help: {
+    formula: LECTURE.reparam,
+    where: 'Between the encoder and the decoder: mu and logvar come from the encoder (vae.encoder), its z (a sample port) feeds the decoder (vae.decoder). With samples K > 1 it draws K codes per example.',
+  },
   role: 'reparameterize',
   stem: 'rep',
   inputs: [

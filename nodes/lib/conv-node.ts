@@ -9,6 +9,7 @@ import { formatShape } from '../../src/graph/ports';
 import { ACTIVATIONS, activationRange } from './dense';
 import { conv2d, conv2dTranspose, conv2dTransposeVars, conv2dVars, convOutSize, convTransposeOutSize } from './conv';
 import { mismatch } from './shapes';
+import type { NodeHelp } from '../../src/graph/catalog';
 
 export const convParams = z.strictObject({
   filters: z.number().int().min(1).max(4096),
@@ -36,7 +37,7 @@ export function imageDims(port: string, x: Shape, what: string, s?: DataStructur
   return { h, w, c };
 }
 
-export function convLayerNode(spec: { type: string; title: string; description: string; transposed: boolean }): NodeDef<ConvParams> {
+export function convLayerNode(spec: { type: string; title: string; description: string; help: NodeHelp; transposed: boolean }): NodeDef<ConvParams> {
   const what = spec.transposed ? 'A transposed conv' : 'A conv';
   const outSize = spec.transposed ? convTransposeOutSize : convOutSize;
   return defineNode<ConvParams>({
@@ -44,6 +45,7 @@ export function convLayerNode(spec: { type: string; title: string; description: 
     category: 'Layers',
     title: spec.title,
     description: spec.description,
+    help: spec.help,
     role: 'op',
     stem: spec.transposed ? 'deconv' : 'conv',
     aliases: spec.transposed ? ['deconv', 'convtranspose', 'upsample'] : ['convolution', 'cnn'],

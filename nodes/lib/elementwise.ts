@@ -7,16 +7,18 @@ import { z } from 'zod';
 import { defineNode, type NodeDef } from '../types';
 import { broadcastShapes, formatShape } from '../../src/graph/ports';
 import { mismatch } from './shapes';
+import type { NodeHelp } from '../../src/graph/catalog';
 
 export const binaryParams = z.strictObject({});
 export type BinaryParams = z.infer<typeof binaryParams>;
 
-export function binaryOp(spec: { type: string; title: string; description: string; symbol: string; op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor }): NodeDef<BinaryParams> {
+export function binaryOp(spec: { type: string; title: string; description: string; help: NodeHelp; symbol: string; op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor }): NodeDef<BinaryParams> {
   return defineNode<BinaryParams>({
     type: spec.type,
     category: 'Ops',
     title: spec.title,
     description: spec.description,
+    help: spec.help,
     role: 'op',
     inputs: [
       { name: 'a', kind: 'tensor' },

@@ -40,6 +40,10 @@ export function rnnLayerNode(cell: Cell): NodeDef<RnnParams> {
       cell === 'gru'
         ? 'nn.GRU over the T steps of x [B,T,F]: r, z = σ(…), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h′ = (1 − z) ⊙ n + z ⊙ h.'
         : 'nn.LSTM over the T steps of x [B,T,F]: gates i, f, g, o; c′ = f ⊙ c + i ⊙ g, h′ = o ⊙ tanh(c′); c0 = 0.',
+    help:
+      cell === 'gru'
+        ? { formula: String.raw`\mathbf{h}_t = (1 - \mathbf{z}_t) \odot \mathbf{n}_t + \mathbf{z}_t \odot \mathbf{h}_{t-1}`, where: 'In a sequence VAE: the encoder reads x reshaped to [B,T,F] and its last state h feeds dense heads for μ and log σ²; the decoder reads z repeated T times (op.repeat) and its every-step output y feeds a dense layer per step.' }
+        : { formula: String.raw`\mathbf{c}_t = \mathbf{f}_t \odot \mathbf{c}_{t-1} + \mathbf{i}_t \odot \mathbf{g}_t,\quad \mathbf{h}_t = \mathbf{o}_t \odot \tanh(\mathbf{c}_t)`, where: 'In a sequence VAE: the encoder reads x reshaped to [B,T,F] and its last state h feeds dense heads for μ and log σ²; the decoder reads z repeated T times (op.repeat) and its every-step output y feeds a dense layer per step (an LSTM keeps a cell state c beside h).' },
     role: 'op',
     stem: cell,
     aliases: ['rnn', 'recurrent'],

@@ -46,6 +46,20 @@ export interface ControlDecl<P = AnyParams> {
   when?: ControlWhen;
 }
 
+/**
+ * A node type's help popover (issue 17 point 3): what the node computes in the lecture's terms
+ * (the node's `description` says what it is), where it sits in the graph, and what its badge
+ * shows. Each module writes its own; the app's help catalogue reads them from the registry.
+ */
+export interface NodeHelp {
+  /** The formula the node computes, as KaTeX source (the lecture's where it has one). */
+  formula: string;
+  /** Where it sits in the graph: what is wired into its ports and what its outputs feed. */
+  where: string;
+  /** What the node's training badge shows (only for a node type that has a badge). */
+  badge?: string;
+}
+
 export interface NodeTypeInfo {
   type: string;
   category: NodeCategory;
@@ -67,6 +81,8 @@ export interface NodeTypeInfo {
    * (those that differ from the old variant's defaults) where the new variant takes them.
    */
   variantParam?: string;
+  /** The node's help popover. */
+  help: NodeHelp;
 }
 
 export interface NodeCatalog {

@@ -26,14 +26,71 @@ export function canConnect(from: PortKind, to: PortKind): Compatibility {
   return { ok: true, semantic };
 }
 
-export const PORT_KIND_INFO: Record<PortKind, { label: string; color: string; shape: 'circle' | 'square' | 'diamond' | 'triangle' | 'hexagon' }> = {
-  data: { label: 'data: a batch of examples x', color: '#4e79a7', shape: 'square' },
-  mean: { label: 'mean: μ of q(z|x)', color: '#59a14f', shape: 'circle' },
-  logvar: { label: 'logvar: log σ² of q(z|x)', color: '#9c755f', shape: 'circle' },
-  sample: { label: 'sample: a code z', color: '#edc948', shape: 'diamond' },
-  recon: { label: 'recon: the decoder output, the mean of p(x|z)', color: '#b07aa1', shape: 'square' },
-  loss: { label: 'loss: a per-example loss, shape [B]', color: '#e15759', shape: 'triangle' },
-  tensor: { label: 'tensor: anything whose shape fits', color: '#9aa0a6', shape: 'hexagon' },
+/** What each kind is (its label, colour and glyph) and its help popover: its formula and where it flows in the graph. */
+export const PORT_KIND_INFO: Record<PortKind, { label: string; color: string; shape: 'circle' | 'square' | 'diamond' | 'triangle' | 'hexagon'; help: { formula: string; where: string } }> = {
+  data: {
+    label: 'data: a batch of examples x',
+    color: '#4e79a7',
+    shape: 'square',
+    help: {
+      formula: String.raw`\{\mathbf{x}^{(i)}\}_{i=1}^{\tilde n} \subset \mathbb{R}^{m}`,
+      where: 'Leaves a data node (data.mnist, data.table, data.images, data.sequence) as x, and enters the encoder and the reconstruction loss (its target x).',
+    },
+  },
+  mean: {
+    label: 'mean: μ of q(z|x)',
+    color: '#59a14f',
+    shape: 'circle',
+    help: {
+      formula: String.raw`\mu = \mu_{\phi}(\mathbf{x}) \in \mathbb{R}^{d}`,
+      where: "Leaves the encoder (vae.encoder's mu) and enters the reparameterization and the KL (loss.kl).",
+    },
+  },
+  logvar: {
+    label: 'logvar: log σ² of q(z|x)',
+    color: '#9c755f',
+    shape: 'circle',
+    help: {
+      formula: String.raw`\log\sigma^2 = \log\sigma^2_{\phi}(\mathbf{x}),\quad \sigma^2 = e^{\log\sigma^2} > 0`,
+      where: "Leaves the encoder (vae.encoder's logvar) and enters the reparameterization and the KL (loss.kl): the log keeps σ² positive.",
+    },
+  },
+  sample: {
+    label: 'sample: a code z',
+    color: '#edc948',
+    shape: 'diamond',
+    help: {
+      formula: String.raw`\mathbf{z} \sim Q_{\phi}(\mathbf{z}\mid\mathbf{x}),\quad \mathbf{z} \in \mathbb{R}^{d}`,
+      where: "Leaves the reparameterization (vae.reparameterize's z) and enters the decoder (vae.decoder).",
+    },
+  },
+  recon: {
+    label: 'recon: the decoder output, the mean of p(x|z)',
+    color: '#b07aa1',
+    shape: 'square',
+    help: {
+      formula: String.raw`\mu_{\mathbf{x}} = \mathbb{E}_{P_{\theta}(\mathbf{x}\mid\mathbf{z})}[\mathbf{x}]`,
+      where: "Leaves the decoder (vae.decoder's xHat) and enters the reconstruction loss (loss.reconstruction's xHat).",
+    },
+  },
+  loss: {
+    label: 'loss: a per-example loss, shape [B]',
+    color: '#e15759',
+    shape: 'triangle',
+    help: {
+      formula: String.raw`\ell^{(i)} \in \mathbb{R},\ i = 1, \dots, B\quad\text{(the optimizer minimises } \tfrac{1}{B}\textstyle\sum_i \sum_{\text{losses}} \ell^{(i)})`,
+      where: 'Leaves loss.kl, loss.reconstruction and loss.beta, and enters loss.beta (a KL to weight) or the optimizer (train.optimizer), which sums every loss wired into it.',
+    },
+  },
+  tensor: {
+    label: 'tensor: anything whose shape fits',
+    color: '#9aa0a6',
+    shape: 'hexagon',
+    help: {
+      formula: String.raw`\mathbf{y} \in \mathbb{R}^{B \times \cdots}`,
+      where: 'On layers and ops (layer.dense, op.split, op.add, …): connects to and from any kind, so hand-built encoders, reparameterizations and decoders can be wired from primitives.',
+    },
+  },
 };
 
 /** Shapes: numbers, or the symbolic batch dimension 'B'. */
