@@ -36,9 +36,9 @@ export interface OpenedApp {
 /** A new page of the given viewport, navigated to the app (after `init` runs in it); records console/page/request errors. */
 export async function openApp(
   browser: Browser,
-  opts: { width?: number; height?: number; path?: string; init?: () => void } = {},
+  opts: { width?: number; height?: number; path?: string; init?: () => void; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<OpenedApp> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, colorScheme: opts.colorScheme ?? 'light' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {
