@@ -5,6 +5,7 @@ import { createPinia } from 'pinia';
 import App from './App.vue';
 import { useGraphStore } from './stores/graph';
 import './styles/app.css';
+import './styles/dark.css';
 
 const pinia = createPinia();
 const app = createApp(App).use(pinia);
