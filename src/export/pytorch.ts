@@ -160,7 +160,7 @@ function modelPy(plan: Plan, fileBacked: boolean): string {
     const n = plan.nodes.get(id)!;
     const t = TEMPLATES[n.type]!;
     const ctx = contextFor(plan, n, names);
-    for (const h of t.classes ?? []) helpers.add(h);
+    for (const h of typeof t.classes === 'function' ? t.classes(n) : (t.classes ?? [])) helpers.add(h);
     const head = `# ${id} (${n.type}): ${t.summary(ctx)}`;
     if (t.module && n.variables.length) {
       init.push(head, names.assign(id, t.module(ctx)));

@@ -7,6 +7,7 @@
  */
 import type { PlanNode } from '../compiler/compile';
 import { formatShape, type Shape } from '../graph/ports';
+import type { DataStructure } from '../graph/structure';
 
 export interface EmitContext {
   node: PlanNode;
@@ -23,8 +24,8 @@ export interface EmitContext {
 export interface NodeTemplate {
   /** Why this node's params are beyond the template (exported as EXPORT_UNSUPPORTED), or null. */
   unsupported?(node: PlanNode): string | null;
-  /** Helper classes of model.py this template uses (emitted once each). */
-  classes?: readonly HelperClass[];
+  /** Helper classes of model.py this template uses (emitted once each), for this node. */
+  classes?: readonly HelperClass[] | ((node: PlanNode) => readonly HelperClass[]);
   /** The submodule's constructor, for a node with weights. */
   module?(ctx: EmitContext): string;
   /** One line saying what the node computes (after its id and type). */
@@ -35,7 +36,7 @@ export interface NodeTemplate {
   metric?: { kind: 'recon' | 'kl' | 'klWeighted'; port: string };
 }
 
-export type HelperClass = 'Dense' | 'Conv2d' | 'ConvTranspose2d' | 'Recurrent' | 'MLPEncoder' | 'MLPDecoder' | 'bernoulli_nll';
+export type HelperClass = 'Dense' | 'Conv2d' | 'ConvTranspose2d' | 'Recurrent' | 'MLPEncoder' | 'MLPDecoder' | 'ConvEncoder' | 'ConvDecoder' | 'RnnEncoder' | 'RnnDecoder' | 'bernoulli_nll';
 
 /** A JSON-like value as a Python literal. */
 export function py(v: unknown): string {
@@ -69,11 +70,24 @@ const lastDim = (s: Shape | undefined): number => {
 type P = Record<string, unknown>;
 const params = (ctx: EmitContext) => ctx.node.params as P;
 
-/** The encoder and decoder templates write MLPs; another arch (DESIGN.md §8) is refused, never written as an MLP. */
-function mlpOnly(node: PlanNode): string | null {
-  const arch = node.params.arch ?? 'mlp';
-  return arch === 'mlp' ? null : `its arch "${String(arch)}" has no PyTorch template yet (only "mlp")`;
+type Arch = 'mlp' | 'conv' | 'rnn';
+const archOf = (node: PlanNode): Arch => (node.params.arch ?? 'mlp') as Arch;
+
+/** The image or sequence a conv or rnn arch reads (the encoder's x) or draws (the decoder's xHat), DESIGN §8. */
+function structureOf(node: PlanNode, which: 'in' | 'out', port: string): DataStructure {
+  const s = (which === 'in' ? node.inStructure : node.outStructure)[port];
+  if (!s) throw new RangeError(`${node.id}.${port} carries no data structure`);
+  return s;
 }
+const imageOf = (s: DataStructure) => {
+  if (s.kind !== 'image') throw new RangeError(`a conv arch needs an image, got a ${s.kind}`);
+  return [s.h, s.w, s.c];
+};
+const sequenceOf = (s: DataStructure) => {
+  if (s.kind !== 'sequence') throw new RangeError(`an rnn arch needs a sequence, got a ${s.kind}`);
+  return { t: s.t, f: s.f };
+};
+const CONV_ARCH = '4×4 kernels, stride 2, padding 1';
 
 /**
  * A file-backed data node (data.table, data.sequence, data.images; DESIGN.md §7): its batch is
@@ -160,16 +174,34 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
   }),
 
   'vae.encoder': {
-    unsupported: mlpOnly,
-    classes: ['MLPEncoder'],
+    classes: (n) => [({ mlp: 'MLPEncoder', conv: 'ConvEncoder', rnn: 'RnnEncoder' } as const)[archOf(n)]],
     module: (c) => {
       const p = params(c);
+      const arch = archOf(c.node);
+      if (arch === 'conv') {
+        return `ConvEncoder(${py(imageOf(structureOf(c.node, 'in', 'x')))}, ${py(p.channels)}, ${py(p.hidden)}, latent_dim=${py(p.latentDim)}, activation=${py(p.activation)})`;
+      }
+      if (arch === 'rnn') {
+        const { t, f } = sequenceOf(structureOf(c.node, 'in', 'x'));
+        return `RnnEncoder(${py(p.cell)}, steps=${py(t)}, features=${py(f)}, units=${py(p.rnnUnits)}, hidden=${py(p.hidden)}, latent_dim=${py(p.latentDim)}, activation=${py(p.activation)})`;
+      }
       return `MLPEncoder(${py([lastDim(c.node.inShapes.x), ...(p.hidden as number[])])}, latent_dim=${py(p.latentDim)}, activation=${py(p.activation)})`;
     },
     summary: (c) => {
       const p = params(c);
+      const arch = archOf(c.node);
+      const heads = `two linear heads μ and log σ² of ${String(p.latentDim)}`;
+      const mlp = (p.hidden as number[]).length ? `, dense ${(p.hidden as number[]).join(' → ')} (${String(p.activation)})` : '';
+      if (arch === 'conv') {
+        const [h, w, ch] = imageOf(structureOf(c.node, 'in', 'x'));
+        return `q(z|x) = N(μ, diag σ²): x as a ${h}×${w}×${ch} image, convs to ${(p.channels as number[]).join(', ')} channels (${CONV_ARCH}, ${String(p.activation)}), flattened in H, W, C order${mlp}, then ${heads}`;
+      }
+      if (arch === 'rnn') {
+        const { t, f } = sequenceOf(structureOf(c.node, 'in', 'x'));
+        return `q(z|x) = N(μ, diag σ²): x as ${t} steps of ${f}, a ${String(p.cell).toUpperCase()} of ${String(p.rnnUnits)} from a zero state, its last state${mlp}, then ${heads}`;
+      }
       const widths = [lastDim(c.node.inShapes.x), ...(p.hidden as number[])].join(' → ');
-      return `q(z|x) = N(μ, diag σ²): an MLP ${widths} (${String(p.activation)}), then two linear heads μ and log σ² of ${String(p.latentDim)}`;
+      return `q(z|x) = N(μ, diag σ²): an MLP ${widths} (${String(p.activation)}), then ${heads}`;
     },
     forward: (c) => [`${c.out('mu')}, ${c.out('logvar')} = ${c.self}(${c.input('x')})`],
   },
@@ -193,14 +225,33 @@ export const TEMPLATES: Readonly<Record<string, NodeTemplate>> = {
   },
 
   'vae.decoder': {
-    unsupported: mlpOnly,
-    classes: ['MLPDecoder'],
+    classes: (n) => [({ mlp: 'MLPDecoder', conv: 'ConvDecoder', rnn: 'RnnDecoder' } as const)[archOf(n)]],
     module: (c) => {
       const p = params(c);
-      return `MLPDecoder(${py([lastDim(c.node.inShapes.z), ...(p.hidden as number[])])}, out_units=${py(lastDim(c.node.outShapes.xHat))}, activation=${py(p.activation)}, output_activation=${py(p.outputActivation)})`;
+      const arch = archOf(c.node);
+      const d = lastDim(c.node.inShapes.z);
+      const acts = `activation=${py(p.activation)}, output_activation=${py(p.outputActivation)}`;
+      if (arch === 'conv') return `ConvDecoder(${py(d)}, ${py(imageOf(structureOf(c.node, 'out', 'xHat')))}, ${py(p.channels)}, ${py(p.hidden)}, ${acts})`;
+      if (arch === 'rnn') {
+        const { t, f } = sequenceOf(structureOf(c.node, 'out', 'xHat'));
+        return `RnnDecoder(${py(p.cell)}, ${py(d)}, steps=${py(t)}, features=${py(f)}, units=${py(p.rnnUnits)}, hidden=${py(p.hidden)}, ${acts})`;
+      }
+      return `MLPDecoder(${py([d, ...(p.hidden as number[])])}, out_units=${py(lastDim(c.node.outShapes.xHat))}, ${acts})`;
     },
     summary: (c) => {
       const p = params(c);
+      const arch = archOf(c.node);
+      const mlp = (p.hidden as number[]).length ? `dense ${(p.hidden as number[]).join(' → ')} (${String(p.activation)}), ` : '';
+      if (arch === 'conv') {
+        const [h, w, ch] = imageOf(structureOf(c.node, 'out', 'xHat'));
+        const chans = [...(p.channels as number[])].reverse();
+        const f = 2 ** chans.length;
+        return `p(x|z): ${mlp}dense to a ${h / f}×${w / f}×${chans[0]} grid (${String(p.activation)}), transposed convs to ${[...chans.slice(1), ch].join(', ')} channels (${CONV_ARCH}; ${String(p.activation)}, the last ${String(p.outputActivation)}), flattened in H, W, C order`;
+      }
+      if (arch === 'rnn') {
+        const { t, f } = sequenceOf(structureOf(c.node, 'out', 'xHat'));
+        return `p(x|z): h0 = tanh(dense(z)), a ${String(p.cell).toUpperCase()} of ${String(p.rnnUnits)} over ${t} steps with z as every step's input, ${mlp}dense to ${f} values per step (${String(p.outputActivation)}), flattened time-major`;
+      }
       const widths = [lastDim(c.node.inShapes.z), ...(p.hidden as number[]), lastDim(c.node.outShapes.xHat)].join(' → ');
       return `p(x|z): an MLP ${widths} (${String(p.activation)}; output ${String(p.outputActivation)}), mapped over the last axis`;
     },
@@ -435,6 +486,113 @@ export const HELPERS: Readonly<Record<HelperClass, string>> = {
         for i in range(self.depth):
             h = ACTIVATIONS[self.activation](getattr(self, f"hidden{i}")(h))
         return ACTIVATIONS[self.output_activation](self.out(h))`,
+  ConvEncoder: `class ConvEncoder(nn.Module):
+    """vae.encoder (conv): x as an H×W×C image; conv0, conv1, … (4×4, stride 2, padding 1,
+    activation), each halving H and W; flattened in H, W, C order (VAE Lab's layout is NHWC);
+    hidden0, … (dense, activation); then two heads, mu and logvar."""
+
+    def __init__(self, image, channels, hidden, latent_dim, activation):
+        super().__init__()
+        self.image, self.activation = tuple(image), activation
+        self.n_conv, self.depth = len(channels), len(hidden)
+        chans = [image[2]] + list(channels)
+        for i in range(self.n_conv):
+            self.add_module(f"conv{i}", nn.Conv2d(chans[i], chans[i + 1], 4, stride=2, padding=1))
+        f = 2 ** self.n_conv
+        widths = [(image[0] // f) * (image[1] // f) * channels[-1]] + list(hidden)
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        self.mu = nn.Linear(widths[-1], latent_dim)
+        self.logvar = nn.Linear(widths[-1], latent_dim)
+
+    def forward(self, x):
+        act = ACTIVATIONS[self.activation]
+        lead = tuple(x.shape[:-1])
+        h = x.reshape((-1,) + self.image).permute(0, 3, 1, 2)  # NHWC -> NCHW for nn.Conv2d
+        for i in range(self.n_conv):
+            h = act(getattr(self, f"conv{i}")(h))
+        h = h.permute(0, 2, 3, 1).reshape(lead + (-1,))  # flatten in H, W, C order
+        for i in range(self.depth):
+            h = act(getattr(self, f"hidden{i}")(h))
+        return self.mu(h), self.logvar(h)`,
+  ConvDecoder: `class ConvDecoder(nn.Module):
+    """vae.decoder (conv): hidden0, … (dense, activation); grid, a dense layer to the
+    (H/2^n)×(W/2^n)×C_n grid (activation); deconv0, deconv1, … (transposed convs 4×4, stride 2,
+    padding 1) through the channels in reverse, the last to the image's C (output_activation,
+    the others activation); flattened in H, W, C order."""
+
+    def __init__(self, latent_dim, image, channels, hidden, activation, output_activation):
+        super().__init__()
+        self.activation, self.output_activation = activation, output_activation
+        self.depth, self.n_conv = len(hidden), len(channels)
+        widths = [latent_dim] + list(hidden)
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        f = 2 ** self.n_conv
+        self.grid_shape = (image[0] // f, image[1] // f, channels[-1])
+        self.grid = nn.Linear(widths[-1], self.grid_shape[0] * self.grid_shape[1] * self.grid_shape[2])
+        chans = [image[2]] + list(channels)
+        for i in range(self.n_conv):
+            j = self.n_conv - i  # channels[j - 1] -> channels[j - 2] (the last to C)
+            self.add_module(f"deconv{i}", nn.ConvTranspose2d(chans[j], chans[j - 1], 4, stride=2, padding=1))
+
+    def forward(self, z):
+        act = ACTIVATIONS[self.activation]
+        lead = tuple(z.shape[:-1])
+        h = z
+        for i in range(self.depth):
+            h = act(getattr(self, f"hidden{i}")(h))
+        h = act(self.grid(h)).reshape((-1,) + self.grid_shape).permute(0, 3, 1, 2)
+        for i in range(self.n_conv):
+            last = i == self.n_conv - 1
+            h = ACTIVATIONS[self.output_activation if last else self.activation](getattr(self, f"deconv{i}")(h))
+        return h.permute(0, 2, 3, 1).reshape(lead + (-1,))`,
+  RnnEncoder: `class RnnEncoder(nn.Module):
+    """vae.encoder (rnn): x as T steps of F values (time-major); rnn, one nn.GRU or nn.LSTM layer
+    from a zero state; its last state -> hidden0, … (dense, activation); two heads, mu and logvar."""
+
+    def __init__(self, cell, steps, features, units, hidden, latent_dim, activation):
+        super().__init__()
+        self.steps, self.features, self.activation, self.depth = steps, features, activation, len(hidden)
+        self.rnn = (nn.GRU if cell == "gru" else nn.LSTM)(features, units, batch_first=True)
+        widths = [units] + list(hidden)
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        self.mu = nn.Linear(widths[-1], latent_dim)
+        self.logvar = nn.Linear(widths[-1], latent_dim)
+
+    def forward(self, x):
+        lead = tuple(x.shape[:-1])
+        y, _ = self.rnn(x.reshape(-1, self.steps, self.features))
+        h = y[:, -1].reshape(lead + (-1,))
+        for i in range(self.depth):
+            h = ACTIVATIONS[self.activation](getattr(self, f"hidden{i}")(h))
+        return self.mu(h), self.logvar(h)`,
+  RnnDecoder: `class RnnDecoder(nn.Module):
+    """vae.decoder (rnn): h0 = tanh(dense(z)) (an LSTM's c0 = 0); rnn, one nn.GRU or nn.LSTM
+    layer over T steps with z as the input at every step; each step's state -> hidden0, …
+    (dense, activation) -> out (dense to F, output_activation); flattened time-major."""
+
+    def __init__(self, cell, latent_dim, steps, features, units, hidden, activation, output_activation):
+        super().__init__()
+        self.cell, self.steps, self.depth = cell, steps, len(hidden)
+        self.activation, self.output_activation = activation, output_activation
+        self.h0 = nn.Linear(latent_dim, units)
+        self.rnn = (nn.GRU if cell == "gru" else nn.LSTM)(latent_dim, units, batch_first=True)
+        widths = [units] + list(hidden)
+        for i in range(self.depth):
+            self.add_module(f"hidden{i}", nn.Linear(widths[i], widths[i + 1]))
+        self.out = nn.Linear(widths[-1], features)
+
+    def forward(self, z):
+        lead = tuple(z.shape[:-1])
+        z2 = z.reshape(-1, z.shape[-1])
+        h0 = torch.tanh(self.h0(z2)).unsqueeze(0)
+        state = h0 if self.cell == "gru" else (h0, torch.zeros_like(h0))
+        y, _ = self.rnn(z2.unsqueeze(1).expand(-1, self.steps, -1), state)
+        for i in range(self.depth):
+            y = ACTIVATIONS[self.activation](getattr(self, f"hidden{i}")(y))
+        return ACTIVATIONS[self.output_activation](self.out(y)).reshape(lead + (-1,))`,
   bernoulli_nll: `class BernoulliNLL(torch.autograd.Function):
     """−[x log p + (1−x) log(1−p)] element-wise, each log clamped at −100, as
     F.binary_cross_entropy computes it (and its gradient (p − x) / max(p(1 − p), 1e-12)),

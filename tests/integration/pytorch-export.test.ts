@@ -302,6 +302,39 @@ describeWithTool('torch', 'PyTorch export: train.py --replay gives VAE Lab\'s pe
     await replays('sequence-data', g, await loadWithData(g, join(work, 'sequence-data', 'graph')));
   });
 
+  // The arch variants of vae.encoder / vae.decoder (DESIGN §8): ConvEncoder / ConvDecoder and RnnEncoder / RnnDecoder in model.py.
+  const archVae = (data: { id: string; type: string; params?: Record<string, unknown> }, enc: Record<string, unknown>, dec: Record<string, unknown>, likelihood: string) =>
+    smallGraph([
+      data,
+      { id: 'enc', type: 'vae.encoder', params: enc },
+      { id: 'z', type: 'vae.reparameterize' },
+      { id: 'dec', type: 'vae.decoder', params: dec },
+      { id: 'recon', type: 'loss.reconstruction', params: { likelihood } },
+    ], ['data.x enc.x', 'enc.mu z.mu', 'enc.logvar z.logvar', 'enc.mu kl.mu', 'enc.logvar kl.logvar', 'z.z dec.z', 'dec.xHat recon.xHat', 'data.x recon.x']);
+
+  it('arch "conv" encoder and decoder (MNIST; channels 8, 16; dense 32)', () =>
+    replays(
+      'arch-conv',
+      archVae(
+        { id: 'data', type: 'data.mnist', params: { batchSize: 32, heldOut: 200 } },
+        { arch: 'conv', channels: [8, 16], hidden: [32], latentDim: 8 },
+        { arch: 'conv', channels: [8, 16], hidden: [32] },
+        'bernoulli',
+      ),
+    ));
+
+  for (const cell of ['gru', 'lstm']) {
+    it(`arch "rnn" encoder and decoder, ${cell.toUpperCase()} (sample:seattle-weather, windows of 8 days, a hidden layer each)`, async () => {
+      const g = archVae(
+        { id: 'data', type: 'data.sequence', params: { file: 'sample:seattle-weather', columns: ['precipitation', 'temp_max', 'temp_min', 'wind'], length: 8, stride: 4, batchSize: 32 } },
+        { arch: 'rnn', cell, rnnUnits: 12, hidden: [10], latentDim: 4 },
+        { arch: 'rnn', cell, rnnUnits: 12, hidden: [10], outputActivation: 'none' },
+        'gaussian',
+      );
+      await replays(`arch-rnn-${cell}`, g, await loadWithData(g, join(work, `arch-rnn-${cell}`, 'graph')));
+    });
+  }
+
   it('data.table (sample:penguins, standardised, labels), recorded and exported by the CLI', async () => {
     const g = smallGraph([
       { id: 'data', type: 'data.table', params: { file: 'sample:penguins', columns: ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'], labelColumn: 'Species', batchSize: 32 } },
@@ -437,6 +470,7 @@ describeWithTool('torch', 'PyTorch export: the weights file both ways', () => {
   for (const [name, make] of [
     ['conv and transposed conv', smallConvVae],
     ['LSTM (and GRU: the same names)', lstmVae],
+    ['arch "conv" encoder and decoder', () => edit(preset('standard-vae.json'), [setParam('enc', 'arch', 'conv'), setParam('dec', 'arch', 'conv'), setParam('enc', 'channels', [8, 16]), setParam('dec', 'channels', [8, 16]), setParam('enc', 'hidden', [32]), setParam('dec', 'hidden', [32]), setParam('data', 'batchSize', 32)])],
   ] as const) {
     it(`weights of ${name} layers trained by train.py give VAE Lab the same held-out KL (1e-4)`, async () => {
       const g = make();

@@ -199,13 +199,22 @@ describe('the PyTorch program', () => {
     expect(r.diagnostics[0]!.message).toContain('vae.encoder-from-the-future');
   });
 
-  it('refuses an encoder or decoder whose arch is not "mlp" (conv, rnn: DESIGN.md §8) rather than write it as an MLP', () => {
-    const p = plan('presets/standard-vae.json');
-    const dec = p.nodes.get('dec')!;
-    const conv: Plan = { ...p, nodes: new Map(p.nodes).set('dec', { ...dec, params: { ...dec.params, arch: 'conv' } }) };
-    const r = exportPytorch(conv, { graphJson: '{}' });
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'EXPORT_UNSUPPORTED', node: 'dec', message: expect.stringContaining('"conv"') })]);
+  it('writes an encoder and decoder of arch "conv" or "rnn" (DESIGN §8) as ConvEncoder / ConvDecoder / RnnEncoder / RnnDecoder, only the classes used', () => {
+    const conv = exportPytorch(
+      plan('presets/standard-vae.json', (g) => {
+        const nodes = g.nodes as Array<{ id: string; params: Record<string, unknown> }>;
+        nodes.find((n) => n.id === 'enc')!.params = { arch: 'conv' };
+        nodes.find((n) => n.id === 'dec')!.params = { arch: 'conv' };
+      }),
+      { graphJson: '{}' },
+    );
+    if (!conv.ok) throw new Error(JSON.stringify(conv.diagnostics));
+    const model = text(conv.files, 'model.py');
+    expect(model).toContain('self.enc = ConvEncoder([28, 28, 1], [32, 64], [256], latent_dim=20, activation="relu")');
+    expect(model).toContain('self.dec = ConvDecoder(20, [28, 28, 1], [32, 64], [256], activation="relu", output_activation="sigmoid")');
+    expect(model).toContain('# dec (vae.decoder): p(x|z): dense 256 (relu), dense to a 7×7×64 grid (relu), transposed convs to 32, 1 channels');
+    expect(model).toContain('class ConvEncoder(nn.Module):');
+    expect(model).not.toContain('class MLPEncoder');
+    expect(model).not.toContain('class RnnEncoder');
   });
 });
