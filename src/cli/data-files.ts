@@ -11,7 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { error, type Diagnostic } from '../graph/diagnostics';
 import { checkFileName } from '../runtime/data/files';
-import { DATA_LIMITS, megabytes } from '../runtime/data/dataset';
+import { DATA_LIMITS, fileTooLarge } from '../runtime/data/dataset';
 
 /** public/data/, where the samples are built (scripts/build-samples.mjs). */
 export const ASSET_DIR: string = fileURLToPath(new URL('../../public/data/', import.meta.url));
@@ -22,11 +22,6 @@ export interface DataBinding {
   param: string;
   /** As given on the command line (relative to the working directory). */
   path: string;
-}
-
-/** A param that names a file: `file` or `…File` (e.g. `labelsFile`). */
-export function isFileParam(name: string): boolean {
-  return name === 'file' || /^[a-z][A-Za-z0-9]*File$/.test(name);
 }
 
 /**
@@ -118,7 +113,7 @@ export async function readDataFile(
     const s = statSync(path);
     if (!s.isFile()) return { ok: false, diagnostic: error('DATA_MISSING', `${path} is not a file.`, at) };
     if (s.size > limitBytes) {
-      return { ok: false, diagnostic: error('DATA_TOO_LARGE', `${path} is ${megabytes(s.size)}; data files are limited to ${megabytes(limitBytes)}.`, { ...at, fix: 'Use a smaller sample of the data.' }) };
+      return { ok: false, diagnostic: fileTooLarge(path, s.size, node, limitBytes) };
     }
     const buf = await readFile(path);
     return { ok: true, path, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };

@@ -6,7 +6,7 @@
  * Pure: no Rete, no Vue, no tfjs. Used by the graph store (recompile after each edit) and by the
  * connection check (refuse a wire that would be a hard error).
  */
-import { compile, type CompileResult } from './compile';
+import { compile, type CompileResult, type LoadedData } from './compile';
 import { error, isLintCode, type Diagnostic } from '../graph/diagnostics';
 import { validateGraph, type Graph, type GraphNode } from '../graph/schema';
 import { canConnect, formatShape, parseEndpoint, type PortKind, type Shape } from '../graph/ports';
@@ -21,7 +21,7 @@ export interface Analysis {
   compiled: CompileResult;
   /** Every error: the compiler's, plus shape mismatches found on the incomplete graph. */
   errors: Diagnostic[];
-  /** Lint warnings (the compiler's). */
+  /** Warnings: the data's (DATA_ROWS_DROPPED, DATA_CHANGED, …) and the compiler's lints. */
   warnings: Diagnostic[];
   /** Inferred shapes of output ports: outShapes[node][port]. */
   outShapes: PortShapes;
@@ -35,21 +35,41 @@ export interface Analysis {
   parameters: number | null;
 }
 
-const cache = new WeakMap<Graph, Analysis>();
+/**
+ * What the page knows of the graph's file-backed data nodes (the worker loads them, DESIGN
+ * §7): what loading learned of those that loaded for their current params, the problems
+ * and warnings of the loads (DATA_*, on their nodes), and the nodes still loading.
+ */
+export interface DataState {
+  info: LoadedData;
+  diagnostics: readonly Diagnostic[];
+  loading: readonly string[];
+}
 
-/** Analyse a graph (memoised per graph object: graphs are immutable values here). */
-export function analyzeGraph(graph: Graph, registry: NodeRegistry): Analysis {
+export const NO_DATA: DataState = { info: {}, diagnostics: [], loading: [] };
+
+const cache = new WeakMap<Graph, { data: DataState; analysis: Analysis }>();
+
+/**
+ * Analyse a graph with what is known of its data (memoised per graph object and data state:
+ * both are immutable values here). A file-backed node that failed to load shows its loading
+ * problems instead of DATA_MISSING; one still loading shows neither.
+ */
+export function analyzeGraph(graph: Graph, registry: NodeRegistry, data: DataState = NO_DATA): Analysis {
   const hit = cache.get(graph);
-  if (hit) return hit;
+  if (hit && hit.data === data) return hit.analysis;
   let compiled: CompileResult;
   try {
-    compiled = compile(graph, registry);
+    compiled = compile(graph, registry, data.info);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     compiled = { ok: false, diagnostics: [error('INTERNAL', `The compiler failed: ${msg}`)], warnings: [] };
   }
   const partial = partialShapes(graph, registry);
-  const errors = compiled.ok ? [] : compiled.diagnostics.slice();
+  const dataErrors = data.diagnostics.filter((d) => d.severity === 'error');
+  const quiet = new Set([...data.loading, ...dataErrors.map((d) => d.node)]);
+  const errors = compiled.ok ? [] : compiled.diagnostics.filter((d) => !(d.code === 'DATA_MISSING' && quiet.has(d.node)));
+  errors.unshift(...dataErrors);
   const keys = new Set(errors.map(keyOf));
   // When the compiler stopped before its shape pass, add the mismatches the partial pass found.
   for (const d of partial.errors) {
@@ -58,7 +78,7 @@ export function analyzeGraph(graph: Graph, registry: NodeRegistry): Analysis {
       keys.add(keyOf(d));
     }
   }
-  const warnings = (compiled.warnings ?? []).filter((w) => isLintCode(w.code));
+  const warnings = [...data.diagnostics.filter((d) => d.severity === 'warning'), ...(compiled.warnings ?? []).filter((w) => isLintCode(w.code) || w.code.startsWith('DATA_'))];
   const result: Analysis = {
     compiled,
     errors,
@@ -69,7 +89,7 @@ export function analyzeGraph(graph: Graph, registry: NodeRegistry): Analysis {
     inStructures: partial.inStructures,
     parameters: compiled.ok ? compiled.plan.parameters : null,
   };
-  cache.set(graph, result);
+  cache.set(graph, { data, analysis: result });
   return result;
 }
 

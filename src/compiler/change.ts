@@ -12,7 +12,8 @@ export type PlanChange = 'hot' | 'rebuild';
 
 /**
  * What training depends on and a hot update cannot change: the data source that drives the
- * batches, their size, the held-out split, and every variable (node, name, shape) the model
+ * batches (for a file-backed data node, every param: another file or column is other data),
+ * their size, the held-out split, and every variable (node, name, shape) the model
  * holds (it instantiates those of every node in `plan.order`, training or not, so that the
  * instruments can run any node). Everything else (params that keep these, wiring, the
  * optimizer's settings, the seed, which only Reset uses) may change under a running trainer.
@@ -23,7 +24,8 @@ export function trainingSignature(plan: Plan): string {
     .flatMap((id) => plan.nodes.get(id)!.variables.map((v) => `${id}/${v.name}:${v.shape.join('x')}`))
     .sort()
     .join('|');
-  return `data=${plan.data}:${data?.type ?? ''};batch=${plan.batchSize};heldOut=${plan.heldOut};vars=${variables}`;
+  const source = data?.def.data?.file ? `:${JSON.stringify(data.params)}` : '';
+  return `data=${plan.data}:${data?.type ?? ''}${source};batch=${plan.batchSize};heldOut=${plan.heldOut};vars=${variables}`;
 }
 
 /**

@@ -24,7 +24,7 @@ import { firstDiagnosticText, type Diagnostic } from '../graph/diagnostics';
 import { GRAPH_FORMAT, GRAPH_VERSION, parseGraph, serializeGraph, type Graph } from '../graph/schema';
 import { parseEndpoint } from '../graph/ports';
 import { registry } from '../../nodes';
-import { analyzeGraph, checkConnection, type Analysis, type ConnectCheck } from '../compiler/analysis';
+import { analyzeGraph, checkConnection, NO_DATA, type Analysis, type ConnectCheck, type DataState } from '../compiler/analysis';
 import { planChange } from '../compiler/change';
 import type { Plan } from '../compiler/compile';
 import { defaultPositions } from '../graph/geometry';
@@ -98,6 +98,8 @@ export const useGraphStore = defineStore('graph', () => {
   const undoStack = shallowRef<HistoryEntry[]>([]);
   const redoStack = shallowRef<HistoryEntry[]>([]);
   const savedText = ref<string>(serializeGraph(graph.value, registry));
+  /** What the worker reported of the file-backed data nodes (the data store sets it: ./data.ts). */
+  const dataState = shallowRef<DataState>(NO_DATA);
   const analysis = shallowRef<Analysis>(analyzeGraph(graph.value, registry));
   const analysisPending = ref(false);
   const structureVersion = ref(0);
@@ -149,6 +151,7 @@ export const useGraphStore = defineStore('graph', () => {
     if (canTrain.value) return null;
     if (graph.value.nodes.length === 0) return 'The graph is empty: add a data source, an encoder, a decoder, the losses and an optimizer.';
     const errs = analysis.value.errors;
+    if (errs.length === 0 && dataState.value.loading.length) return `Loading the data of ${dataState.value.loading.map((id) => `"${id}"`).join(', ')}…`;
     if (errs.length === 0) return 'The graph does not compile.';
     return firstDiagnosticText(errs, 'error');
   });
@@ -165,7 +168,7 @@ export const useGraphStore = defineStore('graph', () => {
     if (timer) clearTimeout(timer);
     timer = null;
     analysisPending.value = false;
-    const a = analyzeGraph(graph.value, registry);
+    const a = analyzeGraph(graph.value, registry, dataState.value);
     const next = a.compiled.ok ? a.compiled.plan : null;
     if (pendingNodes) {
       const kind = planChange(referencePlan, next) === 'hot' ? 'params' : 'structure';
@@ -453,6 +456,20 @@ export const useGraphStore = defineStore('graph', () => {
     lastError.value = null;
   }
 
+  /**
+   * What is now known of the data nodes' files (loaded, failed, loading): the graph is
+   * analysed again, and a change for `nodes` counts as an edit of them (the trainer follows).
+   */
+  function setDataState(next: DataState, nodes: readonly string[]): void {
+    if (next === dataState.value) return;
+    dataState.value = next;
+    if (nodes.length) {
+      pendingNodes ??= new Set();
+      for (const id of nodes) pendingNodes.add(id);
+    }
+    scheduleAnalysis();
+  }
+
   /** Show only the lint warnings `filter` accepts (null: all). */
   function setLintFilter(filter: ((d: Diagnostic) => boolean) | null): void {
     lintFilter.value = filter;
@@ -473,6 +490,7 @@ export const useGraphStore = defineStore('graph', () => {
     lastError,
     focusRequest,
     fitRequest,
+    dataState,
     // derived
     dirty,
     canUndo,
@@ -506,6 +524,7 @@ export const useGraphStore = defineStore('graph', () => {
     setError,
     clearError,
     setLintFilter,
+    setDataState,
     loadGraph,
     openText,
     loadPreset,

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DiagnosticShape } from './diagnostic-schema';
 import { ImageBlock } from './image-block';
 import { DataView } from './data-view-schema';
+import { DATA_EVENTS, DATA_REQUESTS } from './data-protocol';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
@@ -65,6 +66,8 @@ export const Request = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dispose') }),
   /** The instruments (issue 9): instruments-protocol.ts. */
   ...INSTRUMENT_REQUESTS,
+  /** Data files (DESIGN §7): data-protocol.ts. */
+  ...DATA_REQUESTS,
 ]);
 export type Request = z.input<typeof Request>;
 export type ParsedRequest = z.output<typeof Request>;
@@ -210,6 +213,7 @@ export const WorkerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('memory'), numTensors: z.number().int(), numBytes: z.number() }),
   z.object({ type: z.literal('disposed') }),
   ...INSTRUMENT_EVENTS,
+  ...DATA_EVENTS,
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
@@ -245,6 +249,8 @@ export function transferablesOf(ev: WorkerEvent): ArrayBuffer[] {
     add(ev.samples?.pixels);
   } else if (ev.type === 'probe') {
     add(ev.summary?.thumbnail?.pixels);
+  } else if (ev.type === 'data') {
+    add(ev.preview?.images?.pixels);
   } else {
     for (const b of instrumentTransferables(ev as InstrumentEvent)) if (!out.includes(b)) out.push(b);
   }

@@ -22,7 +22,8 @@ import { finiteOrNull } from '../runtime/instruments/summary';
 import { InstrumentHandlers } from './instruments';
 import { WorkerError, isWorkerErrorCode } from './errors';
 import { TaskQueue, yieldToEvents } from './task-queue';
-import { compileDocument } from './compile-document';
+import { compileDocument, parseDocument } from './compile-document';
+import { WorkerData, type DataFiles } from './data-loading';
 import { BackendControl } from './backend-control';
 import { chooseBackend, probeWebgl } from './backend-choice';
 import { StepCapture } from './step-capture';
@@ -41,6 +42,8 @@ export interface SessionEnv {
   wasmPaths?: Record<string, string>;
   /** Lets queued messages in between two Run steps (default: a macrotask). */
   yieldNow?: () => Promise<void>;
+  /** Where data files are (the built samples, IndexedDB); without it a file-backed data node is DATA_MISSING. */
+  dataFiles?: DataFiles;
 }
 
 const DEFAULT_OPTIONS: Required<TrainOptions> = {
@@ -82,6 +85,8 @@ export class TrainingSession {
   private readonly yieldNow: () => Promise<void>;
   /** The instruments' requests (src/worker/instruments.ts), over this session's trainer. */
   private readonly instruments: InstrumentHandlers;
+  /** The file-backed data nodes' datasets (data-loading.ts). */
+  private readonly data: WorkerData;
 
   constructor(private readonly env: SessionEnv) {
     this.yieldNow = env.yieldNow ?? yieldToEvents;
@@ -90,6 +95,7 @@ export class TrainingSession {
       fellBack: (message) => this.emitError('BACKEND_FAILED', message),
       contextLost: (message) => this.markFatal('CONTEXT_LOST', message),
     });
+    this.data = new WorkerData(env.dataFiles, (ev, transfer) => this.post(ev, transfer));
     this.instruments = new InstrumentHandlers({
       trainer: () => this.requireTrainable(),
       mnist: () => this.requireMnist(),
@@ -216,6 +222,11 @@ export class TrainingSession {
         this.disposeTrainer();
         this.post({ type: 'disposed' });
         return;
+      case 'loadData':
+        await this.data.ensure(parseDocument(req.graph, 'The graph'), true);
+        return;
+      case 'dataFile':
+        return this.data.pick(parseDocument(req.graph, 'The graph'), req.node, req.param, req.name, req.file);
       default:
         return this.instruments.handle(req);
     }
@@ -233,8 +244,14 @@ export class TrainingSession {
 
   // ------------------------------------------------------------------ building
 
+  /** Parses and compiles a document with its file-backed data nodes loaded (loading them first when their params changed). */
+  private async compileWithData(doc: unknown): Promise<{ graph: Graph; plan: Plan }> {
+    const graph = parseDocument(doc, 'The graph');
+    return compileDocument(graph, 'The graph', await this.data.ensure(graph));
+  }
+
   private async init(doc: unknown, requested: BackendRequest): Promise<void> {
-    const { graph } = compileDocument(doc, 'The graph');
+    const { graph } = await this.compileWithData(doc);
     if (!this.mnist) {
       try {
         this.mnist = await this.env.loadMnist();
@@ -267,10 +284,12 @@ export class TrainingSession {
     if (!graph) throw new WorkerError('NOT_READY', 'No graph to train yet.');
     const mnist = this.mnist;
     if (!mnist) throw new WorkerError('NOT_READY', 'The trainer is not initialised.');
-    const { plan } = compileDocument(graph, 'The graph');
+    const { plan } = await this.compileWithData(graph);
     this.disposeTrainer();
+    const data = this.data.source(plan.data);
     this.trainer = createTrainer(plan, {
       mnist,
+      ...(data ? { data } : {}),
       seed: this.seed,
       lossJumpFactor: this.options.lossJumpFactor,
       breakOnKlNegative: this.options.breakOnKlNegative,
@@ -317,7 +336,7 @@ export class TrainingSession {
   private async updateGraph(doc: unknown): Promise<void> {
     let compiled: { graph: Graph; plan: Plan };
     try {
-      compiled = compileDocument(doc, 'The graph');
+      compiled = await this.compileWithData(doc);
     } catch (err) {
       if (this.running) {
         this.running = false;

@@ -1,8 +1,9 @@
 /**
  * The training worker (a module Web Worker): a TrainingSession wired to `self`. tfjs runs
  * here only; WebGL goes through an OffscreenCanvas (tfjs picks it automatically in a
- * worker). The tfjs wasm binaries are served by Vite (?url imports). The MNIST asset is
- * fetched from the app's own public/ folder.
+ * worker). The tfjs wasm binaries are served by Vite (?url imports). The MNIST asset and the
+ * data samples are fetched from the app's own public/ folder; picked data files are kept in
+ * IndexedDB (browser-data-files.ts).
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -10,6 +11,7 @@ import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wa
 import { decodeMnistAsset } from '../runtime/data/mnist';
 import { transferablesOf, type WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
+import { browserDataFiles } from './browser-data-files';
 
 const scope = self as unknown as {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -31,6 +33,7 @@ async function loadMnist() {
 const session = new TrainingSession({
   post,
   loadMnist,
+  dataFiles: browserDataFiles(import.meta.env.BASE_URL),
   wasmPaths: {
     'tfjs-backend-wasm.wasm': wasmPlain,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,

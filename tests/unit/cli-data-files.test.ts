@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFileParam, parseDataBindings, readDataFile } from '../../src/cli/data-files';
+import { parseDataBindings, readDataFile } from '../../src/cli/data-files';
+import { isFileParam } from '../../src/runtime/data/node-files';
 import { parseArgs, type CommandSpec } from '../../src/cli/args';
 
 let root: string;

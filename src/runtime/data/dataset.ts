@@ -49,6 +49,10 @@ export interface Dataset {
   warnings: Diagnostic[];
   /** Sequences: how the windows fell. */
   windows?: WindowPlan;
+  /** Tables and sequences: the rows the file holds (before any was dropped). */
+  rows?: number;
+  /** Tables: per feature column, the file's rows where its cell is missing. */
+  missing?: number[];
 }
 
 /** How a series' windows fell (sequences). */
@@ -117,6 +121,11 @@ export function limitsOf(ctx: LoadContext): DataLimits {
 
 export function megabytes(bytes: number): string {
   return `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MB`;
+}
+
+/** DATA_TOO_LARGE for a file of `size` bytes, told before any of it is read. */
+export function fileTooLarge(what: string, size: number, node: string | null, limit: number = DATA_LIMITS.bytes): Diagnostic {
+  return error('DATA_TOO_LARGE', `${what} is ${megabytes(size)}; data files are limited to ${megabytes(limit)}.`, { node, port: null, fix: 'Use a smaller sample of the data.' });
 }
 
 /** Refuses bytes over the limit (DATA_TOO_LARGE). */

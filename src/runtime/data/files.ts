@@ -66,3 +66,18 @@ function pathReason(name: string): string | null {
   if (/[\0-\x1f]/.test(name)) return 'holds control characters';
   return null;
 }
+
+/**
+ * A picked or dropped file's name as a data node records it: a plain file name that
+ * checkFileName accepts (characters a path or a URL would need become `_`), at most 200
+ * characters, the extension kept.
+ */
+export function plainFileName(name: string): string {
+  const base = name.split(/[/\\]/).pop() ?? '';
+  let s = base.replace(/[\0-\x1f:]/g, '_').replace(/\.{2,}/g, '_');
+  if (s.length > 200) {
+    const ext = /\.[A-Za-z0-9]{1,8}$/.exec(s)?.[0] ?? '';
+    s = s.slice(0, 200 - ext.length) + ext;
+  }
+  return s === '' || s === '.' ? 'data' : s;
+}

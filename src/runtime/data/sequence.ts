@@ -114,5 +114,6 @@ function buildSequence(bytes: Uint8Array, params: SequenceParams, ctx: LoadConte
     dropped: { count: 0, first: [] },
     warnings,
     windows: plan,
+    rows: t.rows,
   };
 }

@@ -108,6 +108,8 @@ function buildTable(bytes: Uint8Array, params: TableParams, ctx: LoadContext): D
     standardization,
     dropped,
     warnings,
+    rows: t.rows,
+    missing: cols.map((c) => t.rows - t.present[c]!),
   };
 }
 
