@@ -25,6 +25,7 @@ export const DataInfoShape = z.object({
   columns: z.array(z.string()).readonly().optional(),
   heldOut: Int.optional(),
   labels: z.array(z.string()).readonly().optional(),
+  scale: z.object({ mean: z.array(z.number()).readonly(), std: z.array(z.number()).readonly() }).optional(),
 });
 
 const DroppedRowShape = z.object({ line: Int.optional(), record: Int.optional(), field: z.string().optional(), reason: z.string() });

@@ -6,6 +6,7 @@
  * Pure: no tfjs, no DOM.
  */
 import type { Dataset, DroppedRow, WindowPlan } from './dataset';
+import { toFileUnits } from '../instruments/data-views';
 
 export interface ColumnStats {
   name: string;
@@ -71,47 +72,46 @@ export function previewOf(ds: Dataset): DataPreview {
   return { ...base, columns: tableStats(ds), head: tableHead(ds), series: null, images: null };
 }
 
-/** A value of column j as the file wrote it (standardising undone). */
-function unscale(ds: Dataset, j: number, v: number): number {
-  const st = ds.standardization;
-  if (!st) return v;
-  const sd = st.std[j]!;
-  return (sd > 0 ? v * sd : v) + st.mean[j]!;
+/** Calls `each(row, values)` for every example, its values in the file's units (standardising undone), a block at a time. */
+function forEachRow(ds: Dataset, rows: number, each: (row: number, values: Float64Array, offset: number) => void): void {
+  const F = ds.dim;
+  const BLOCK = 16384;
+  for (let a = 0; a < rows; a += BLOCK) {
+    const b = Math.min(rows, a + BLOCK);
+    const raw = toFileUnits(ds.values.subarray(a * F, b * F), F, ds.standardization);
+    for (let i = a; i < b; i++) each(i, raw, (i - a) * F);
+  }
 }
 
 function tableStats(ds: Dataset): ColumnStats[] {
   const F = ds.dim;
-  const out: ColumnStats[] = [];
-  for (let j = 0; j < F; j++) {
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < ds.n; i++) {
-      const x = unscale(ds, j, ds.values[i * F + j]!);
-      sum += x;
-      if (x < min) min = x;
-      if (x > max) max = x;
+  const sum = new Float64Array(F);
+  const sq = new Float64Array(F);
+  const min = new Float64Array(F).fill(Infinity);
+  const max = new Float64Array(F).fill(-Infinity);
+  forEachRow(ds, ds.n, (_, raw, o) => {
+    for (let j = 0; j < F; j++) {
+      const x = raw[o + j]!;
+      sum[j]! += x;
+      if (x < min[j]!) min[j] = x;
+      if (x > max[j]!) max[j] = x;
     }
-    const mean = sum / ds.n;
-    let ss = 0;
-    for (let i = 0; i < ds.n; i++) {
-      const d = unscale(ds, j, ds.values[i * F + j]!) - mean;
-      ss += d * d;
-    }
-    out.push({ name: ds.columns[j]!, mean, sd: Math.sqrt(ss / ds.n), min, max, missing: ds.missing?.[j] ?? 0 });
-  }
-  return out;
+  });
+  const mean = Array.from(sum, (s) => s / ds.n);
+  forEachRow(ds, ds.n, (_, raw, o) => {
+    for (let j = 0; j < F; j++) sq[j]! += (raw[o + j]! - mean[j]!) ** 2;
+  });
+  return ds.columns.map((name, j) => ({ name, mean: mean[j]!, sd: Math.sqrt(sq[j]! / ds.n), min: min[j]!, max: max[j]!, missing: ds.missing?.[j] ?? 0 }));
 }
 
 function tableHead(ds: Dataset): DataPreview['head'] {
   const F = ds.dim;
   const rows: Array<Array<number | string>> = [];
-  for (let i = 0; i < Math.min(HEAD_ROWS, ds.n); i++) {
-    const row: Array<number | string> = [];
-    for (let j = 0; j < F; j++) row.push(unscale(ds, j, ds.values[i * F + j]!));
+  forEachRow(ds, Math.min(HEAD_ROWS, ds.n), (i, raw, o) => {
+    const row: Array<number | string> = Array.from(raw.subarray(o, o + F));
     if (ds.labels && ds.classes) row.push(ds.classes[ds.labels[i]!]!);
     rows.push(row);
-  }
+  });
   return { columns: ds.labels && ds.classes ? [...ds.columns, 'label'] : [...ds.columns], rows };
 }
 
@@ -139,9 +139,10 @@ function seriesOf(ds: Dataset): { all: { rows: number[]; values: number[][] }; t
   for (let e = 0; e < ds.n; e++) {
     const w = e < plan.train ? e : firstHeld + (e - plan.train);
     const start = w * stride;
+    const raw = toFileUnits(ds.values.subarray(e * T * F, (e + 1) * T * F), F, ds.standardization);
     for (let t = Math.max(0, next - start); t < T; t++) {
       rows.push(start + t);
-      for (let f = 0; f < F; f++) values[f]!.push(unscale(ds, f, ds.values[e * T * F + t * F + f]!));
+      for (let f = 0; f < F; f++) values[f]!.push(raw[t * F + f]!);
     }
     next = Math.max(next, start + T);
   }
