@@ -217,9 +217,14 @@ export const useTrainingStore = defineStore('training', () => {
   // ------------------------------------------------------------------ actions
 
   function stepOnce(): void {
-    if (!canStep.value) return;
+    stepBy(1);
+  }
+
+  /** `n` batches in one request (the prediction and lesson panels' "Step N"); the buttons wait until all are done. */
+  function stepBy(n: number): void {
+    if (!canStep.value || !Number.isFinite(n)) return;
     commit({ ...clearBreakpoint(state.value), busy: true });
-    send({ type: 'step', n: 1 });
+    send({ type: 'step', n: Math.max(1, Math.min(100000, Math.floor(n))) });
   }
 
   function run(): void {
@@ -441,6 +446,7 @@ export const useTrainingStore = defineStore('training', () => {
     start,
     stop,
     stepOnce,
+    stepBy,
     run,
     pause,
     reset,

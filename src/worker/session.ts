@@ -414,7 +414,9 @@ export class TrainingSession {
     this.requireTrainable();
     this.running = false;
     for (let i = 0; i < n; i++) {
-      const ok = await this.doStep(true);
+      // Steps within a multi-step request are paced like a run's (grids and wire numbers now
+      // and then); the last one refreshes everything, as a single Step does.
+      const ok = await this.doStep(i === n - 1);
       if (!ok) return;
       if (n > 1 && i < n - 1) await this.yieldNow();
     }

@@ -35,7 +35,7 @@ function newestMtime(path: string): number {
 function distIsFresh(): boolean {
   const built = join(root, 'dist', 'index.html');
   if (!existsSync(built)) return false;
-  const inputs = ['src', 'nodes', 'presets', 'public', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json'];
+  const inputs = ['src', 'nodes', 'presets', 'lessons', 'public', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json'];
   const newest = Math.max(...inputs.map((p) => newestMtime(join(root, p))));
   return statSync(built).mtimeMs > newest;
 }

@@ -147,6 +147,18 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     expect(h.of('state').map((s) => s.reason)).toEqual(['done', 'done', 'done']);
   });
 
+  it('step(n): n batches in one request; the grids and wire numbers are refreshed at its last step', async () => {
+    const h = await started();
+    sessions.push(h);
+    await h.send({ type: 'step', n: 4 });
+    expect(h.of('stepped').map((s) => s.metrics.step)).toEqual([1, 2, 3, 4]);
+    expect(h.of('images').map((i) => i.step).at(-1)).toBe(4);
+    // Not every step: the steps within the request are paced like a run's (at most every few seconds).
+    expect(h.of('images').length).toBeLessThan(5);
+    expect(h.last('stats')!.step).toBe(4);
+    expect(h.of('state').map((s) => s.reason)).toEqual(['done']);
+  });
+
   it('the same seed and graph give the same first losses; another seed does not', async () => {
     const a = await started(standard, 7);
     const b = await started(standard, 7);
