@@ -10,12 +10,21 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const LESSONS = readdirSync(new URL('../../lessons/', import.meta.url))
   .filter((f) => f.endsWith('.json'))
   .map((f) => f.replace(/\.json$/, ''));
+
+/** axe's serious and critical violations inside the lesson and prediction panels. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).include('[data-testid="lesson-panel"]').include('[data-testid="predict-panel"]').analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
+}
 
 async function choosePreset(page: Page, preset: string): Promise<void> {
   await page.getByTestId('preset-menu').selectOption(preset);
@@ -90,6 +99,7 @@ describeWithTool('chromium', 'predict, then step; guided lessons', () => {
     expect(await predict.locator('[data-testid="predict-verdict"][data-item="lossDirection"]').getAttribute('data-right')).toBe('yes');
     expect(await page.getByTestId('predict-score').getAttribute('data-checked')).toBe('2');
     await screenshot(page, 'predict-panel-posterior-collapse');
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
