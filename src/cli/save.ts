@@ -6,12 +6,11 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { error, type Diagnostic } from '../graph/diagnostics';
 import { serializeGraph, type Graph } from '../graph/schema';
 import { WEIGHTS_FILE_NAME } from '../export/weights';
 import type { Trainer } from '../runtime/trainer';
-import { encodeModelWeights } from '../runtime/weights';
+import { encodeTrainerWeights } from '../runtime/weights';
 import { registry } from '../../nodes';
 
 export const GRAPH_FILE = 'graph.json';
@@ -34,13 +33,7 @@ export interface SaveInfo {
 }
 
 export async function saveModel(dir: string, trainer: Trainer, graph: Graph, info: SaveInfo): Promise<{ files: string[]; weights: number; bytes: number }> {
-  const bytes = encodeModelWeights(trainer.model, {
-    seed: trainer.seed,
-    steps: info.steps,
-    heldOutLoss: info.heldOutLoss,
-    backend: tf.getBackend(),
-    generatedBy: `VAE Lab (TensorFlow.js ${tf.version.tfjs})`,
-  });
+  const bytes = encodeTrainerWeights(trainer, info);
   const files = [join(dir, WEIGHTS_FILE_NAME), join(dir, GRAPH_FILE)];
   await writeFile(files[0]!, bytes);
   // The graph as trained: the seed the weights came from.

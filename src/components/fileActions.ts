@@ -5,6 +5,10 @@
 import { useGraphStore } from '../stores/graph';
 import { findPreset, PRESETS } from '../stores/presets';
 import { LIMITS } from '../graph/schema';
+import { graphFromPng } from '../graph/png-text';
+
+/** The largest PNG read for its graph (the image around a 10 MB graph). */
+const MAX_PNG_BYTES = 64 * 1024 * 1024;
 
 export function useFileActions() {
   const store = useGraphStore();
@@ -21,8 +25,9 @@ export function useFileActions() {
   }
 
   async function openFile(file: File): Promise<boolean> {
+    if (/\.png$/i.test(file.name) || file.type === 'image/png') return openPng(file);
     if (!/\.json$/i.test(file.name) && file.type !== 'application/json') {
-      store.setError('USAGE', `"${file.name}" is not a graph file: VAE Lab opens .json graphs.`);
+      store.setError('USAGE', `"${file.name}" is not a graph file: VAE Lab opens .json graphs (and PNGs it exported).`);
       return false;
     }
     if (file.size > LIMITS.fileBytes) {
@@ -38,6 +43,27 @@ export function useFileActions() {
     }
     const r = store.openText(text, `"${file.name}"`, () => confirmDiscard(`open "${file.name}"`));
     return r.ok;
+  }
+
+  /** A PNG VAE Lab exported carries its graph (DESIGN.md §9): open that, validated as a file. */
+  async function openPng(file: File): Promise<boolean> {
+    if (file.size > MAX_PNG_BYTES) {
+      store.setError('TOO_LARGE', `"${file.name}" is ${(file.size / 1048576).toFixed(1)} MB; VAE Lab reads graphs from PNGs up to ${MAX_PNG_BYTES / 1048576} MB.`);
+      return false;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      store.setError('FILE_NOT_FOUND', `"${file.name}" could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+    const r = graphFromPng(bytes, `"${file.name}"`);
+    if (!r.ok) {
+      store.setError(r.diagnostic.code, r.diagnostic.message, [r.diagnostic]);
+      return false;
+    }
+    return store.openText(r.text, `The graph in "${file.name}"`, () => confirmDiscard(`open the graph in "${file.name}"`)).ok;
   }
 
   function save(): void {
@@ -62,5 +88,5 @@ export function useFileActions() {
     return store.loadPreset(id).ok;
   }
 
-  return { newGraph, openFile, save, loadPreset, confirmDiscard, presets: PRESETS };
+  return { newGraph, openFile, openPng, save, loadPreset, confirmDiscard, presets: PRESETS };
 }

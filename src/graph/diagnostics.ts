@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'EXPORT_UNSUPPORTED',
   'WEIGHTS_MISMATCH',
   'WEIGHTS_FORMAT',
+  // Sharing (DESIGN.md section 9): a link or a PNG that does not carry a graph
+  'SHARE_LINK',
+  'PNG_NO_GRAPH',
   // Data (DESIGN.md section 7)
   'DATA_MISSING',
   'DATA_PATH',

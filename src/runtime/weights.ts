@@ -9,6 +9,7 @@ import type { Diagnostic } from '../graph/diagnostics';
 import { encodeSafetensors, type NamedArray } from '../export/safetensors';
 import { readWeightsFor } from '../export/weights';
 import type { Model } from './model';
+import type { Trainer } from './trainer';
 
 /** Every variable of the model, by its "<node id>/<variable>" name. */
 export function modelWeights(model: Model): NamedArray[] {
@@ -19,6 +20,19 @@ export function encodeModelWeights(model: Model, metadata: Record<string, string
   const meta: Record<string, string> = { format: 'vae-lab/weights' };
   for (const [k, v] of Object.entries(metadata)) meta[k] = String(v);
   return encodeSafetensors(modelWeights(model), meta);
+}
+
+/**
+ * A trainer's weights file, with the metadata every writer gives it (the CLI's train --out,
+ * the app's weights-save): the seed, the steps trained, the held-out −ELBO when known, the
+ * backend and what wrote it.
+ */
+export function encodeTrainerWeights(trainer: Trainer, info: { steps: number; heldOutLoss?: number | null }): Uint8Array {
+  const meta: Record<string, string | number> = { seed: trainer.seed, steps: info.steps };
+  if (info.heldOutLoss !== undefined && info.heldOutLoss !== null) meta.heldOutLoss = info.heldOutLoss;
+  meta.backend = tf.getBackend();
+  meta.generatedBy = `VAE Lab (TensorFlow.js ${tf.version.tfjs})`;
+  return encodeModelWeights(trainer.model, meta);
 }
 
 export type LoadWeightsResult = { ok: true; metadata: Record<string, string> } | { ok: false; diagnostic: Diagnostic };

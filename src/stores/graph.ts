@@ -234,11 +234,31 @@ export const useGraphStore = defineStore('graph', () => {
     fitRequest.value++;
   }
 
-  /** Replace the document (a parsed graph); clears history; the result counts as saved. */
-  function loadGraph(g: Graph): void {
+  /**
+   * Replace the document (a parsed graph); clears history; the result counts as saved, unless
+   * `unsaved` (a shared link: nothing of it is saved anywhere yet).
+   */
+  function loadGraph(g: Graph, opts: { unsaved?: boolean } = {}): void {
     setDocument(g);
+    if (opts.unsaved) savedText.value = '';
     lastError.value = null;
     autosave();
+  }
+
+  /**
+   * Parse a document (a file's text, or a JSON value) as a file is parsed (every limit of
+   * DESIGN §2); on failure lastError says why and nothing changes.
+   */
+  function parseDocument(input: unknown, source: string): { ok: true; graph: Graph } | { ok: false; error: StoreError } {
+    const parsed = parseGraph(input, registry);
+    if (parsed.ok) return { ok: true, graph: parsed.graph };
+    const err: StoreError = {
+      code: parsed.diagnostics[0]!.code,
+      message: `${source} could not be opened: ${firstDiagnosticText(parsed.diagnostics, 'problem')}`,
+      details: parsed.diagnostics,
+    };
+    lastError.value = err;
+    return { ok: false, error: err };
   }
 
   /**
@@ -247,16 +267,8 @@ export const useGraphStore = defineStore('graph', () => {
    * (e.g. "discard unsaved changes?").
    */
   function openDocument(input: unknown, source: string, confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
-    const parsed = parseGraph(input, registry);
-    if (!parsed.ok) {
-      const err: StoreError = {
-        code: parsed.diagnostics[0]!.code,
-        message: `${source} could not be opened: ${firstDiagnosticText(parsed.diagnostics, 'problem')}`,
-        details: parsed.diagnostics,
-      };
-      lastError.value = err;
-      return { ok: false, error: err };
-    }
+    const parsed = parseDocument(input, source);
+    if (!parsed.ok) return parsed;
     if (confirm && !confirm()) return { ok: false, error: null };
     loadGraph(parsed.graph);
     return { ok: true };
@@ -526,6 +538,7 @@ export const useGraphStore = defineStore('graph', () => {
     setLintFilter,
     setDataState,
     loadGraph,
+    parseDocument,
     openText,
     loadPreset,
     newGraph,

@@ -247,6 +247,9 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
       };
     case 'memory':
       return { ...s, numTensors: ev.numTensors };
+    case 'weightsLoaded':
+      // A fresh trainer now holds the file's weights: a new run starts from them (the old one drawn faintly).
+      return ev.ok ? { ...clearRun(s, true), busy: false, phase: s.phase === 'starting' ? 'ready' : s.phase } : { ...s, busy: false };
     default:
       // 'disposed', and the instruments' events (the instruments store reads those).
       return s;

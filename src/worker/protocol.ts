@@ -12,6 +12,7 @@ import { ImageBlock } from './image-block';
 import { DataView } from './data-view-schema';
 import { DATA_EVENTS, DATA_REQUESTS } from './data-protocol';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
+import { TRANSFER_EVENTS, TRANSFER_REQUESTS, transferTransferables } from './transfer-protocol';
 
 export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKEND_NAMES);
@@ -68,6 +69,8 @@ export const Request = z.discriminatedUnion('type', [
   ...INSTRUMENT_REQUESTS,
   /** Data files (DESIGN §7): data-protocol.ts. */
   ...DATA_REQUESTS,
+  /** Weights in and out, the PyTorch export (issue 15): transfer-protocol.ts. */
+  ...TRANSFER_REQUESTS,
 ]);
 export type Request = z.input<typeof Request>;
 export type ParsedRequest = z.output<typeof Request>;
@@ -214,6 +217,7 @@ export const WorkerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('disposed') }),
   ...INSTRUMENT_EVENTS,
   ...DATA_EVENTS,
+  ...TRANSFER_EVENTS,
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
 export type WorkerEventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
@@ -253,6 +257,7 @@ export function transferablesOf(ev: WorkerEvent): ArrayBuffer[] {
     add(ev.preview?.images?.pixels);
   } else {
     for (const b of instrumentTransferables(ev as InstrumentEvent)) if (!out.includes(b)) out.push(b);
+    for (const b of transferTransferables(ev)) if (!out.includes(b)) out.push(b);
   }
   return out;
 }

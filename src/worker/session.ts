@@ -20,6 +20,7 @@ import { createTrainer, type Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { finiteOrNull } from '../runtime/instruments/summary';
 import { InstrumentHandlers } from './instruments';
+import { TransferHandlers } from './transfer';
 import { WorkerError, isWorkerErrorCode } from './errors';
 import { TaskQueue, yieldToEvents } from './task-queue';
 import { compileDocument, parseDocument } from './compile-document';
@@ -87,6 +88,8 @@ export class TrainingSession {
   private readonly instruments: InstrumentHandlers;
   /** The file-backed data nodes' datasets (data-loading.ts). */
   private readonly data: WorkerData;
+  /** Weights in and out, the PyTorch export (src/worker/transfer.ts). */
+  private readonly transfer: TransferHandlers;
 
   constructor(private readonly env: SessionEnv) {
     this.yieldNow = env.yieldNow ?? yieldToEvents;
@@ -100,6 +103,23 @@ export class TrainingSession {
       trainer: () => this.requireTrainable(),
       mnist: () => this.requireMnist(),
       seed: () => this.seed,
+      post: (ev, transfer) => this.post(ev, transfer),
+    });
+    this.transfer = new TransferHandlers({
+      trainer: () => this.requireTrainable(),
+      currentTrainer: () => (this.stale ? null : this.trainer),
+      mnist: () => this.requireMnist(),
+      rebuild: async () => {
+        const was = this.running;
+        this.running = false;
+        if (was) this.postState('pause');
+        await this.rebuild(this.graph);
+        return this.requireTrainable();
+      },
+      refresh: (t) => {
+        this.post({ type: 'evaluated', metrics: t.evaluate(), epochEnd: false });
+        this.postImages();
+      },
       post: (ev, transfer) => this.post(ev, transfer),
     });
   }
@@ -227,6 +247,10 @@ export class TrainingSession {
         return;
       case 'dataFile':
         return this.data.pick(parseDocument(req.graph, 'The graph'), req.node, req.param, req.name, req.file);
+      case 'saveWeights':
+      case 'loadWeights':
+      case 'exportPytorch':
+        return this.transfer.handle(req);
       default:
         return this.instruments.handle(req);
     }
