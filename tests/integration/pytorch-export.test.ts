@@ -10,7 +10,6 @@
  * The oracle is Debian's python3-torch at /usr/bin/python3 (tests/fixtures/tools.ts: where it
  * is missing these tests are skipped and counted; in CI they fail).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithTool, PYTHON_PATH } from '../fixtures/tools';
+import { runGroup, type Events } from '../fixtures/process';
 import { registry } from '../../nodes';
 import { compile, type Plan } from '../../src/compiler/compile';
 import { loadGraph } from '../../src/cli/load';
@@ -70,39 +70,6 @@ function edit(g: Graph, commands: Command[]): Graph {
   return r.graph;
 }
 const setParam = (node: string, param: string, value: unknown): Command => ({ op: 'setParam', node, param, value });
-
-interface Events {
-  code: number | null;
-  events: Array<Record<string, unknown>>;
-  out: string;
-}
-
-/** Run a command in its own process group; kill the group when it outlives the limit. */
-function runGroup(cmd: string, args: string[], opts: { cwd?: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Events> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, detached: true, env: { ...process.env, ...opts.env } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, opts.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const events: Array<Record<string, unknown>> = [];
-      for (const raw of out.split('\n')) {
-        const line = raw.replace(/^\[default\d+\]:/, '');
-        if (line.startsWith('{')) events.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      resolve({ code, events, out });
-    });
-  });
-}
 
 const py = (dir: string, args: string[], timeoutMs = 90_000) => runGroup(PY, [join(dir, 'train.py'), ...args, '--json'], { timeoutMs });
 const cli = (args: string[]) => runGroup(process.execPath, [BIN, ...args, '--json'], { timeoutMs: 100_000 });
