@@ -21,6 +21,8 @@ import { readWeightsFor } from '../export/weights';
 import type { Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { encodeTrainerWeights, loadModelWeights } from '../runtime/weights';
+import { exportDataOfExamples } from '../runtime/data/examples';
+import { planChange } from '../compiler/change';
 import { registry } from '../../nodes';
 import { compileDocument } from './compile-document';
 import { WorkerError } from './errors';
@@ -113,7 +115,12 @@ export class TransferHandlers {
       // The weights go along only when they fit the graph exported (an edit may have changed it).
       if (readWeightsFor(plan, bytes).ok) weights = bytes;
     }
-    const r = exportPytorch(plan, { graphJson: serializeGraph(graph, registry), mnist: this.host.mnist(), weights });
+    // The examples as the model sees them: a file-backed data node's are the trainer's (when it
+    // trains this graph's data; else the export refuses the node), MNIST's the digits.
+    const fileBacked = plan.nodes.get(plan.data)!.type !== 'data.mnist';
+    const sameData = t !== null && planChange(t.plan, plan) === 'hot';
+    const data = fileBacked ? (sameData ? { data: exportDataOfExamples(t.dataset) } : {}) : { mnist: this.host.mnist() };
+    const r = exportPytorch(plan, { graphJson: serializeGraph(graph, registry), ...data, weights });
     if (!r.ok) {
       this.host.post({ type: 'exported', ok: false, diagnostics: r.diagnostics });
       return;
