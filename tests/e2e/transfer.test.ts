@@ -194,7 +194,8 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
       await page.getByTestId('dock-tab-training').click();
       await page.getByTestId('weights-open').setInputFiles(w);
       await expect.poll(() => page.getByTestId('weights-loaded').count(), { timeout: 60_000 }).toBe(1);
-      expect(await text(page, 'weights-loaded')).toContain('torch.safetensors, trained 20 steps by train.py');
+      expect(await text(page, 'weights-loaded')).toBe('from torch.safetensors');
+      expect(await page.getByTestId('weights-loaded').getAttribute('title')).toMatch(/^The model holds the weights of torch\.safetensors, trained 20 steps by train\.py \(PyTorch/);
       await expect.poll(() => text(page, 'metric-heldout-kl'), { timeout: 60_000 }).not.toBe('–');
       const appKl = Number(await text(page, 'metric-heldout-kl'));
       console.info(`train.py weights in the app: held-out KL ${String(torchEval.kl)} (train.py) vs ${appKl} (app); untrained ${untrainedKl}`);
