@@ -109,6 +109,8 @@ export class TrainingSession {
       trainer: () => this.requireTrainable(),
       currentTrainer: () => (this.stale ? null : this.trainer),
       mnist: () => this.requireMnist(),
+      compile: (doc) => this.compileWithData(doc),
+      dataSource: (node) => this.data.source(node) ?? null,
       rebuild: async () => {
         const was = this.running;
         this.running = false;

@@ -21,10 +21,10 @@ import { readWeightsFor } from '../export/weights';
 import type { Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { encodeTrainerWeights, loadModelWeights } from '../runtime/weights';
-import { exportDataOfExamples } from '../runtime/data/examples';
-import { planChange } from '../compiler/change';
+import { exportDataOf } from '../runtime/data/examples';
+import type { DataSource } from '../../nodes/types';
 import { registry } from '../../nodes';
-import { compileDocument } from './compile-document';
+import type { Plan } from '../compiler/compile';
 import { WorkerError } from './errors';
 import type { ParsedRequest, WorkerEvent } from './protocol';
 
@@ -36,6 +36,10 @@ export interface TransferHost {
   /** The trainer when there is one that matches the graph, else null (no throw). */
   currentTrainer(): Trainer | null;
   mnist(): MnistRaw;
+  /** Parse and compile a graph document with its data files loaded (COMPILE failures throw a WorkerError). */
+  compile(doc: unknown): Promise<{ graph: Graph; plan: Plan }>;
+  /** A file-backed data node's loaded examples (null: not loaded). */
+  dataSource(node: string): DataSource | null;
   /** Stop any run and build a fresh trainer for the session's graph (posts its grids and 'ready'). */
   rebuild(): Promise<Trainer>;
   /** Post the held-out evaluation, the grids and the numbers on the wires of the current trainer. */
@@ -98,10 +102,10 @@ export class TransferHandlers {
     this.host.refresh(fresh);
   }
 
-  private export(doc: unknown): void {
-    let compiled: ReturnType<typeof compileDocument>;
+  private async export(doc: unknown): Promise<void> {
+    let compiled: { graph: Graph; plan: Plan };
     try {
-      compiled = compileDocument(doc, 'The graph');
+      compiled = await this.host.compile(doc);
     } catch (err) {
       const diagnostics = err instanceof WorkerError && err.diagnostics ? err.diagnostics : [error('INTERNAL', err instanceof Error ? err.message : String(err))];
       this.host.post({ type: 'exported', ok: false, diagnostics });
@@ -115,11 +119,11 @@ export class TransferHandlers {
       // The weights go along only when they fit the graph exported (an edit may have changed it).
       if (readWeightsFor(plan, bytes).ok) weights = bytes;
     }
-    // The examples as the model sees them: a file-backed data node's are the trainer's (when it
-    // trains this graph's data; else the export refuses the node), MNIST's the digits.
+    // The examples as the model sees them: a file-backed data node's as loaded (decoded,
+    // standardised, VAE Lab's split), else the MNIST digits.
     const fileBacked = plan.nodes.get(plan.data)!.type !== 'data.mnist';
-    const sameData = t !== null && planChange(t.plan, plan) === 'hot';
-    const data = fileBacked ? (sameData ? { data: exportDataOfExamples(t.dataset) } : {}) : { mnist: this.host.mnist() };
+    const source = fileBacked ? this.host.dataSource(plan.data) : null;
+    const data = fileBacked ? (source ? { data: exportDataOf(source, plan.heldOut) } : {}) : { mnist: this.host.mnist() };
     const r = exportPytorch(plan, { graphJson: serializeGraph(graph, registry), ...data, weights });
     if (!r.ok) {
       this.host.post({ type: 'exported', ok: false, diagnostics: r.diagnostics });

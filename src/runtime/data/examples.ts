@@ -126,11 +126,7 @@ export class Examples {
 
 /** The examples of a data node's source as the PyTorch export writes them (DESIGN.md §9): the values the trainer holds, its split. */
 export function exportDataOf(source: DataSource, heldOut: number): ExportData {
-  return exportDataOfExamples(Examples.fromSource(source, heldOut));
-}
-
-/** The examples a trainer holds (a loaded data file's, with their split) as the PyTorch export writes them. */
-export function exportDataOfExamples(ex: Examples): ExportData {
+  const ex = Examples.fromSource(source, heldOut);
   const all = Uint32Array.from({ length: ex.count }, (_, i) => i);
   return { values: ex.values as Float32Array, dim: ex.width, labels: ex.labels(all), train: ex.trainIndices, heldOut: ex.heldOutIndices };
 }
