@@ -113,6 +113,32 @@ describe('preset files', () => {
     expect(names.size).toBe(PHENOMENA.length);
   });
 
+  it('conv-vae and sequence-vae are DESIGN §8\'s, and their descriptions say what to watch (the KL ≈ 0 plateau)', () => {
+    const params = (g: Graph) => Object.fromEntries(g.nodes.map((n) => [n.id, n.params]));
+    const conv = load('conv-vae');
+    const cp = params(conv);
+    expect(conv.nodes.map((n) => n.type)).toEqual(load('standard-vae').nodes.map((n) => n.type));
+    expect(conv.edges).toEqual(load('standard-vae').edges);
+    expect(cp.data).toMatchObject({ batchSize: 128 });
+    expect(cp.enc).toEqual(registry.get('vae.encoder')!.params.parse({ arch: 'conv' }));
+    expect(cp.dec).toEqual(registry.get('vae.decoder')!.params.parse({ arch: 'conv' }));
+    expect(cp.recon).toEqual({ likelihood: 'bernoulli', reduction: 'sum' });
+    expect(cp.kl).toEqual({ reduction: 'sum' });
+    expect(cp.opt).toEqual({ algorithm: 'adam', learningRate: 0.001 });
+    expect(conv.meta.description).toMatch(/KL sits near 0/);
+    expect(conv.meta.description).toMatch(/mean digit/);
+    const seq = load('sequence-vae');
+    const sp = params(seq);
+    expect(seq.nodes.find((n) => n.id === 'data')!.type).toBe('data.sequence');
+    expect(sp.data).toMatchObject({ file: 'sample:seattle-weather', columns: ['precipitation', 'temp_max', 'temp_min', 'wind'], length: 32, stride: 4 });
+    expect(sp.enc).toMatchObject({ arch: 'rnn', cell: 'gru', latentDim: 8 });
+    expect(sp.dec).toMatchObject({ arch: 'rnn', cell: 'gru' });
+    expect(sp.recon).toMatchObject({ likelihood: 'gaussian' });
+    expect((sp.beta as { warmupSteps: number }).warmupSteps).toBeGreaterThan(0);
+    expect(seq.meta.description).toMatch(/warm/);
+    expect(seq.meta.description).toMatch(/mean series/);
+  });
+
   it('each phenomenon preset is the standard preset with only its own settings changed', () => {
     const std = load('standard-vae');
     const params = (g: Graph) => new Map(g.nodes.map((n) => [n.id, JSON.stringify(n.params)]));
