@@ -4,11 +4,11 @@
  * median wall and CPU (process.cpuUsage) ms per call. On a loaded machine read the CPU column.
  * Shapes are the conv-vae preset's (batch 128, MNIST) and the sequence-vae's (batch 64, T 32).
  *
- *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5] [--steps]
+ *   npx tsx bench/conv-rnn-micro.ts [--backend wasm|cpu] [--rounds 5] [--steps | --steps-only]
  *
  * With --steps it also times whole training steps of compiled graphs (batch 128): the standard
- * MLP preset beside the conv-vae architecture and a GRU VAE wired from primitives
- * (tests/fixtures/graphs), fast path.
+ * MLP preset beside the conv-vae and sequence-vae presets (arch "conv" and "rnn"; sequence-vae
+ * keeps its batch of 64) and their twins wired from primitives (tests/fixtures/graphs), fast path.
  *
  * On wasm the stock conv filter gradient does not exist (no Conv2DBackpropFilter kernel), so the
  * stock conv rows there time what stock can run: the forward and the input gradient.
@@ -23,6 +23,8 @@ import { parseGraph } from '../src/graph/schema';
 import { compile } from '../src/compiler/compile';
 import { loadMnistNode } from '../src/runtime/data/mnist-node';
 import { createTrainer, type Trainer } from '../src/runtime/trainer';
+import { loadGraphData } from '../src/cli/graph-data';
+import { fileURLToPath } from 'node:url';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,6 +97,10 @@ function grads(f: (x: tf.Tensor, ...ws: tf.Tensor[]) => tf.Tensor, x: tf.Tensor,
 
 await useBackend(backend);
 console.log(`conv / RNN micro-benchmark on ${tf.getBackend()}, ${rounds} rounds, median ms per call`);
+if (process.argv.includes('--steps-only')) {
+  await stepRows();
+  process.exit(0);
+}
 const rnd = (shape: number[], seed: number) => tf.randomUniform(shape, -0.5, 0.5, 'float32', seed);
 const g = { kernel: 4, stride: 2, padding: 1 };
 
@@ -160,24 +166,35 @@ for (const cell of ['gru', 'lstm'] as Cell[]) {
   ]);
 }
 
-if (process.argv.includes('--steps')) {
+if (process.argv.includes('--steps')) await stepRows();
+
+/** Whole training steps of compiled graphs (--steps; --steps-only skips the layer rows). */
+async function stepRows(): Promise<void> {
   const mnist = await loadMnistNode();
-  const trainerFor = (path: string, fast: boolean): Trainer => {
+  const trainerFor = async (path: string, fast: boolean): Promise<Trainer> => {
     const text = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8').replace('"batchSize": 32', '"batchSize": 128');
     const parsed = parseGraph(text, registry);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
-    const r = compile(parsed.graph, registry);
+    // a file-backed data node (sequence-vae's sample:seattle-weather) loads as the CLI loads it
+    const data = await loadGraphData(fileURLToPath(new URL(`../${path}`, import.meta.url)), parsed.graph, []);
+    if (!data.ok) throw new Error(JSON.stringify(data.diagnostics));
+    const r = compile(parsed.graph, registry, data.info);
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-    return createTrainer(r.plan, { mnist, seed: 1, fast });
+    const source = data.sources[r.plan.data];
+    return createTrainer(r.plan, { mnist, seed: 1, fast, ...(source ? { data: source } : {}) });
   };
   const graphs: Array<[string, string]> = [
     ['standard MLP preset (784-400-20)', 'presets/standard-vae.json'],
+    ['conv-vae preset (arch "conv")', 'presets/conv-vae.json'],
     ['conv-vae architecture (primitives)', 'tests/fixtures/graphs/conv-primitives-vae.json'],
+    ['sequence-vae preset (arch "rnn", batch 64, T 32)', 'presets/sequence-vae.json'],
+    ['sequence-vae wired from primitives (batch 64)', 'tests/fixtures/graphs/sequence-primitives-vae.json'],
     ['GRU VAE, 28 steps × 28 px (primitives)', 'tests/fixtures/graphs/gru-primitives-vae.json'],
   ];
-  const trainers = graphs.map(([name, path]) => [name, trainerFor(path, true)] as const);
+  const trainers: Array<readonly [string, Trainer]> = [];
+  for (const [name, path] of graphs) trainers.push([name, await trainerFor(path, true)] as const);
   measure(
-    'training step, batch 128, compiled graph, fast path (Adam, loss read back)',
+    'training step, batch 128 (sequence-vae: its 64), compiled graph, fast path (Adam, loss read back)',
     trainers.map(([name, t]) => ({
       name,
       untidy: true,

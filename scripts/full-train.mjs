@@ -18,6 +18,15 @@
  * `vae-lab export --to pytorch`, its train.py run for the same 5 epochs (held-out −ELBO within
  * 2 nats of VAE Lab's), and one epoch under `torchrun --nproc_per_node 2` (gloo, loopback)
  * within 2 nats of one process's.
+ *
+ * Then the conv and recurrent checks (DESIGN §8, issue 19), through the same CLI:
+ * - `train presets/conv-vae.json --epochs 10 --backend wasm --seed 1`: held-out −ELBO ≤ 134.0;
+ * - `train presets/sequence-vae.json --steps 300` (arch "rnn", GRU) and the same VAE wired by hand
+ *   from primitives (tests/fixtures/graphs/sequence-primitives-vae.json) for 300 steps: held-out
+ *   −ELBOs within 2% of each other.
+ *
+ *   node scripts/full-train.mjs --no-arch       # skip the conv and recurrent checks
+ *   node scripts/full-train.mjs --only-arch     # only the conv and recurrent checks
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +39,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REFERENCE = [197.1, 162.7, 149.5, 140.7, 134.9];
 const GOAL = 137.0;
 const EPOCHS = REFERENCE.length;
+/** DESIGN §8: conv-vae after 10 epochs (seed 1, wasm), within 2 sd of PyTorch's 120.1 ± 6.9. */
+const CONV_EPOCHS = 10;
+const CONV_GOAL = 134.0;
+/** Issue 19: a GRU VAE wired from primitives trains as well as the rnn arch: held-out −ELBO after 300 steps within 2%. */
+const GRU_STEPS = 300;
+const GRU_TOLERANCE = 0.02;
 
 const argv = process.argv.slice(2);
 const asJson = argv.includes('--json');
@@ -41,7 +56,12 @@ if (seeds.some((s) => s !== undefined && !(Number.isInteger(s) && s >= 0))) {
 }
 
 function trainOnce(seed) {
-  const args = [join(ROOT, 'bin', 'vae-lab.mjs'), 'train', join(ROOT, 'presets', 'standard-vae.json'), '--epochs', String(EPOCHS), '--backend', 'wasm', '--json', '--log-every', '71'];
+  return trainFile(join(ROOT, 'presets', 'standard-vae.json'), ['--epochs', String(EPOCHS)], seed);
+}
+
+/** `vae-lab train FILE …extra --backend wasm --json`, its JSON events (evals echoed to stderr). */
+function trainFile(file, extra, seed) {
+  const args = [join(ROOT, 'bin', 'vae-lab.mjs'), 'train', file, ...extra, '--backend', 'wasm', '--json', '--log-every', '71'];
   if (seed !== undefined) args.push('--seed', String(seed));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -64,8 +84,9 @@ function trainOnce(seed) {
   });
 }
 
+const onlyArch = argv.includes('--only-arch');
 const runs = [];
-for (const seed of seeds) {
+for (const seed of onlyArch ? [] : seeds) {
   const t0 = Date.now();
   const { code, events } = await trainOnce(seed);
   const errors = events.filter((e) => e.event === 'error');
@@ -142,11 +163,44 @@ async function pytorchChecks(labFinal) {
   }
 }
 
+/** The held-out −ELBO after each eval, the done event and the wall time of one CLI training run; exits on failure. */
+async function trainedEvals(file, extra, seed) {
+  const t0 = Date.now();
+  const { code, events } = await trainFile(file, extra, seed);
+  const errors = events.filter((e) => e.event === 'error');
+  if (code !== 0 || errors.length) {
+    console.error(`training ${file} failed (exit ${code}): ${errors.map((e) => `${e.code} ${e.message}`).join('; ')}`);
+    process.exit(1);
+  }
+  const evals = events.filter((e) => e.event === 'eval');
+  return { evals: evals.map((e) => e.heldOutLoss), kl: evals.map((e) => e.kl), done: events.find((e) => e.event === 'done'), seconds: (Date.now() - t0) / 1000 };
+}
+
+/** DESIGN §8 / issue 19: conv-vae after 10 epochs; the rnn arch against its twin wired from primitives after 300 steps. */
+async function archChecks() {
+  const log = (text) => !asJson && process.stderr.write(`${text}\n`);
+  log('conv-vae, 10 epochs on wasm, seed 1 ...');
+  const conv = await trainedEvals(join(ROOT, 'presets', 'conv-vae.json'), ['--epochs', String(CONV_EPOCHS)], 1);
+  const convFinal = conv.evals.at(-1);
+  log(`sequence-vae (arch "rnn") and its twin from primitives, ${GRU_STEPS} steps each ...`);
+  const arch = await trainedEvals(join(ROOT, 'presets', 'sequence-vae.json'), ['--steps', String(GRU_STEPS)], 1);
+  const prim = await trainedEvals(join(ROOT, 'tests', 'fixtures', 'graphs', 'sequence-primitives-vae.json'), ['--steps', String(GRU_STEPS)], 1);
+  const [a, b] = [arch.done.heldOutLoss, prim.done.heldOutLoss];
+  const relDiff = Math.abs(b - a) / Math.abs(a);
+  return {
+    conv: { perEpoch: conv.evals, klPerEpoch: conv.kl, final: convFinal, goal: CONV_GOAL, msPerStep: conv.done.msPerStep, steps: conv.done.steps, numTensors: conv.done.numTensors, seconds: conv.seconds, pass: convFinal <= CONV_GOAL },
+    gru: { steps: GRU_STEPS, arch: a, primitives: b, relDiff, msPerStep: { arch: arch.done.msPerStep, primitives: prim.done.msPerStep }, pass: relDiff <= GRU_TOLERANCE },
+  };
+}
+
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const perEpoch = REFERENCE.map((_, i) => mean(runs.map((r) => r.evals[i])));
 const final = perEpoch[EPOCHS - 1];
+const archResult = argv.includes('--no-arch') ? { skipped: '--no-arch' } : await archChecks();
 let pytorch = null;
-if (argv.includes('--no-pytorch')) {
+if (onlyArch) {
+  pytorch = { skipped: '--only-arch' };
+} else if (argv.includes('--no-pytorch')) {
   pytorch = { skipped: '--no-pytorch' };
 } else if (!hasTool('torch')) {
   pytorch = { skipped: `${PYTHON_PATH} has no torch (apt-get install python3-torch)` };
@@ -154,12 +208,13 @@ if (argv.includes('--no-pytorch')) {
 } else {
   pytorch = await pytorchChecks(final);
 }
-const pass = final <= GOAL && (pytorch.pass ?? true);
-const summary = { runs, perEpoch, reference: REFERENCE, goal: GOAL, final, pytorch, pass };
+const archPass = archResult.skipped ? true : archResult.conv.pass && archResult.gru.pass;
+const pass = (onlyArch || final <= GOAL) && (pytorch.pass ?? true) && archPass;
+const summary = { runs, perEpoch, reference: REFERENCE, goal: GOAL, final, pytorch, arch: archResult, pass };
 
 if (asJson) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
-} else {
+} else if (!onlyArch) {
   console.log(`Standard preset, ${EPOCHS} epochs on wasm, seeds ${runs.map((r) => r.seed).join(', ')}`);
   console.log('epoch   held-out −ELBO   reference');
   perEpoch.forEach((v, i) => console.log(`${String(i + 1).padStart(5)}   ${v.toFixed(2).padStart(14)}   ${REFERENCE[i].toFixed(1).padStart(9)}`));
@@ -171,5 +226,12 @@ if (asJson) {
     console.log(`  final ${pytorch.final.toFixed(2)} vs VAE Lab ${final.toFixed(2)} (${pytorch.vsVaeLab >= 0 ? '+' : ''}${pytorch.vsVaeLab.toFixed(2)}, within 2 nats?)`);
     console.log(`  one epoch: 1 process ${pytorch.oneEpoch.oneProcess.toFixed(2)}, torchrun 2 processes ${pytorch.oneEpoch.twoProcesses.toFixed(2)} (within 2 nats?): ${pytorch.pass ? 'PASS' : 'FAIL'}`);
   }
+}
+if (!asJson && !archResult.skipped) {
+  const { conv, gru } = archResult;
+  console.log(`conv-vae, ${CONV_EPOCHS} epochs on wasm, seed 1: held-out −ELBO ${conv.perEpoch.map((v) => v.toFixed(2)).join(', ')}`);
+  console.log(`  KL per epoch ${conv.klPerEpoch.map((v) => v.toFixed(1)).join(', ')}; ${conv.steps} steps, ${conv.msPerStep} ms/step, tensors ${conv.numTensors.afterFirstStep} → ${conv.numTensors.end}`);
+  console.log(`  final ${conv.final.toFixed(2)} ${conv.pass ? '≤' : '>'} ${CONV_GOAL}: ${conv.pass ? 'PASS' : 'FAIL'}`);
+  console.log(`GRU VAE after ${gru.steps} steps: arch "rnn" ${gru.arch.toFixed(2)}, from primitives ${gru.primitives.toFixed(2)} (${(100 * gru.relDiff).toFixed(2)}% apart, ≤ ${100 * GRU_TOLERANCE}%): ${gru.pass ? 'PASS' : 'FAIL'}`);
 }
 process.exit(pass ? 0 : 1);
