@@ -13,6 +13,10 @@ import { encodeNpy } from '../../src/export/npy';
 import { exportPytorch } from '../../src/export/pytorch';
 import { decodeSafetensors, encodeSafetensors } from '../../src/export/safetensors';
 import { TEMPLATES } from '../../src/export/templates';
+import { loadGraph } from '../../src/cli/load';
+import { exportDataOf } from '../../src/runtime/data/examples';
+import { loadMnistNode } from '../../src/runtime/data/mnist-node';
+import { readdirSync } from 'node:fs';
 import { checkWeights, planVariables, readWeightsFor } from '../../src/export/weights';
 
 const root = new URL('../../', import.meta.url);
@@ -106,6 +110,20 @@ describe('the PyTorch program', () => {
     const catalogue = registry.all().map((d) => d.type).filter((t) => t !== 'note.text');
     expect(catalogue).toEqual(expect.arrayContaining(['layer.conv2d', 'layer.conv2dTranspose', 'layer.gru', 'layer.lstm', 'op.reshape', 'op.repeat', 'data.table', 'data.images', 'data.sequence']));
     for (const type of catalogue) expect(TEMPLATES[type], type).toBeDefined();
+  });
+
+  it('exports every preset, its data loaded as the CLI loads it (no EXPORT_UNSUPPORTED)', async () => {
+    const dir = new URL('presets/', root);
+    const presets = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.answers.json'));
+    expect(presets).toEqual(expect.arrayContaining(['standard-vae.json', 'tabular-vae.json']));
+    const mnist = await loadMnistNode();
+    for (const f of presets) {
+      const loaded = await loadGraph(new URL(f, dir).pathname);
+      if (!loaded.ok) throw new Error(`${f}: ${loaded.diagnostics[0]!.message}`);
+      const examples = loaded.data ? { data: exportDataOf(loaded.data, loaded.plan.heldOut) } : { mnist };
+      const r = exportPytorch(loaded.plan, { graphJson: '{}', ...examples });
+      expect(r.ok ? [] : r.diagnostics.map((d) => d.message), f).toEqual([]);
+    }
   });
 
   it('writes conv and recurrent layers as nn.Conv2d, nn.ConvTranspose2d and nn.GRU submodules named by node id, with their shapes in the comment', () => {
