@@ -1,6 +1,7 @@
 /**
  * Accessibility (issue 18): axe-core finds nothing serious or critical on the editor, the
- * inspector, the palette, the outline, the training dock, the instruments and the bug hunt.
+ * inspector, the palette, the outline, the training dock, the instruments and the bug hunt;
+ * every preset, fitted at 1280×800, shows its node titles at least 10 px high.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +15,32 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`.trim()));
+}
+
+/**
+ * How high the node titles of the graph, as the canvas shows it now, render on screen (px):
+ * each title's font size times the canvas's scale (its box on screen over its layout height).
+ */
+async function titleHeights(page: Page): Promise<number[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.vae-node-title')].map((el) => {
+      const scale = el.getBoundingClientRect().height / el.offsetHeight;
+      return parseFloat(getComputedStyle(el).fontSize) * scale;
+    }),
+  );
+}
+
+/** Wait until the canvas has fitted the graph (the transform stops changing). */
+async function settled(page: Page): Promise<void> {
+  let last = '';
+  await expect
+    .poll(async () => {
+      const t = await page.evaluate(() => (document.querySelector('.rete-area > div') as HTMLElement | null)?.style.transform ?? '');
+      const same = t === last;
+      last = t;
+      return same && t !== '';
+    }, { interval: 250 })
+    .toBe(true);
 }
 
 describeWithTool('chromium', 'accessibility', () => {
@@ -70,6 +97,39 @@ describeWithTool('chromium', 'accessibility', () => {
     await screenshot(page, 'a11y-bughunt-1280');
     console.log('[a11y] axe serious/critical:', JSON.stringify(report, null, 1));
     expect(report).toEqual({ editor: [], inspector: [], palette: [], outline: [], instruments: [], bughunt: [] });
+    await page.context().close();
+  });
+
+  it('every preset, fitted at 1280×800, shows its node titles at least 10 px high', async () => {
+    const { page } = await openApp(browser, { width: 1280, height: 800 });
+    const presets = await page.getByTestId('preset-menu').locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean));
+    expect(presets.length).toBeGreaterThanOrEqual(9);
+    const smallest: Record<string, number> = {};
+    for (const p of presets) {
+      await page.getByTestId('preset-menu').selectOption(p);
+      await expect.poll(() => page.locator('.vae-node-title').count()).toBeGreaterThan(5);
+      await settled(page);
+      const hs = await titleHeights(page);
+      expect(hs.length).toBe(await page.locator('.vae-node').count());
+      smallest[p] = Math.round(Math.min(...hs) * 100) / 100;
+      await screenshot(page, `a11y-fit-1280-${p}`);
+    }
+    console.log('[a11y] smallest node title at 1280×800, fitted (px):', JSON.stringify(smallest));
+    for (const [p, h] of Object.entries(smallest)) expect(h, p).toBeGreaterThanOrEqual(10);
+    await page.context().close();
+  });
+
+  it('screenshots at 1920×1080 (standard VAE, bug hunt)', async () => {
+    const { page } = await openApp(browser, { width: 1920, height: 1080 });
+    for (const p of ['standard-vae', 'bug-hunt']) {
+      await page.getByTestId('preset-menu').selectOption(p);
+      await expect.poll(() => page.locator('.vae-node-title').count()).toBeGreaterThan(5);
+      await settled(page);
+      const hs = await titleHeights(page);
+      console.log(`[a11y] 1920×1080 ${p}: smallest title ${Math.min(...hs).toFixed(2)} px`);
+      expect(Math.min(...hs)).toBeGreaterThanOrEqual(10);
+      await screenshot(page, `a11y-fit-1920-${p}`);
+    }
     await page.context().close();
   });
 });

@@ -564,7 +564,12 @@ describeWithTool('chromium', 'editor', () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
     await poll(() => nodes(page).count()).toBe(8);
-    await expect(page.getByTestId('minimap').isVisible()).resolves.toBe(true);
+    // fitted, the whole graph is in view and the minimap hides; zoomed in, it shows
+    await poll(() => page.getByTestId('minimap').isVisible()).toBe(false);
+    await page.getByTestId('zoom-in').click();
+    await poll(() => page.getByTestId('minimap').isVisible()).toBe(true);
+    await page.getByTestId('zoom-fit').click();
+    await poll(() => page.getByTestId('minimap').isVisible()).toBe(false);
     const c = (await page.getByTestId('canvas').boundingBox())!;
 
     // canvas context menu: add a node where the pointer is
