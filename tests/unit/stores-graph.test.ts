@@ -122,7 +122,9 @@ describe('graph store', () => {
     // at a point: the copies' top-left corner goes there (shifted 30 more for this second paste), keeping their layout
     const at = clipboard.paste({ x: 1000, y: 900 })!;
     const pos = (id: string) => store.graph.nodes.find((n) => n.id === id)!.position!;
-    expect(pos(at[0]!)).toEqual({ x: 1030, y: 930 + (enc.position!.y - 60) });
+    const top = Math.min(...['enc', 'rep', 'dec'].map((id) => before.nodes.find((n) => n.id === id)!.position!.y));
+    const left = Math.min(...['enc', 'rep', 'dec'].map((id) => before.nodes.find((n) => n.id === id)!.position!.x));
+    expect(pos(at[0]!)).toEqual({ x: 1030 + (enc.position!.x - left), y: 930 + (enc.position!.y - top) });
     expect(pos(at[1]!).x - pos(at[0]!).x).toBe(260);
     // duplicate: just below the originals
     const dup = clipboard.duplicate(['kl', 'beta'])!;
