@@ -13,6 +13,9 @@ import { loadMnistNode } from '../../src/runtime/data/mnist-node';
 import { TrainingSession } from '../../src/worker/session';
 import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
 import { decodeSafetensors } from '../../src/export/safetensors';
+import { DATA_FILES } from '../../src/export/pytorch';
+import { ASSET_DIR } from '../../src/cli/data-files';
+import { join } from 'node:path';
 
 const preset = (name: string) => JSON.parse(readFileSync(new URL(`../../presets/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const standard = preset('standard-vae.json');
@@ -21,6 +24,8 @@ const latent2d = preset('latent-2d.json');
 class Harness {
   events: WorkerEvent[] = [];
   session = new TrainingSession({
+    // The app's bundled sample files (sample:penguins…); nothing kept besides.
+    dataFiles: { asset: async (path: string) => new Uint8Array(readFileSync(join(ASSET_DIR, path))), kept: async () => null, keep: async () => {} },
     post: (ev) => {
       // Every event must pass the protocol's own parser (what the main thread does).
       const parsed = parseEvent(ev);
@@ -151,6 +156,21 @@ describe('weights in and out, and the export, in the training worker (wasm, inli
     h.clear();
     await h.send({ type: 'exportPytorch', graph: latent2d });
     expect(h.last('exported')).toMatchObject({ ok: true, withWeights: false });
+  }, 120_000);
+
+  it('exports a file-backed graph (the tabular preset, sample:penguins) with its examples as loaded', async () => {
+    const tab = new Harness();
+    await tab.send({ type: 'init', graph: preset('tabular-vae.json'), backend: 'wasm', seed: 1 });
+    expect(tab.last('ready')).toBeDefined();
+    tab.clear();
+    await tab.send({ type: 'exportPytorch', graph: preset('tabular-vae.json') });
+    const ev = tab.last('exported')!;
+    expect(ev.diagnostics).toBeUndefined();
+    expect(ev.ok).toBe(true);
+    const names = Object.keys(unzipSync(ev.zip!)).map((p) => p.slice(ev.folder!.length + 1));
+    for (const f of Object.values(DATA_FILES)) expect(names).toContain(f);
+    expect(names).not.toContain('data/mnist-images.npy');
+    await tab.send({ type: 'dispose' });
   }, 120_000);
 
   it('answers a graph that does not compile with its diagnostics', async () => {
