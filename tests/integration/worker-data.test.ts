@@ -113,7 +113,7 @@ describe('the worker loads data files (inline, wasm)', () => {
     const data = h.last('data')!;
     expect(data).toMatchObject({ node: 'table', ok: true, sha256: sha, info: { structure: { kind: 'table', f: 4 }, n: 298, labels: ['x', 'y'] } });
     expect(data.warnings.map((w) => [w.code, w.node, w.line])).toEqual([['DATA_ROWS_DROPPED', 'table', 9]]);
-    expect(data.preview!.dropped.text).toBe('2 rows dropped: missing value in "c" (lines 9); missing value in "a" (lines 42)');
+    expect(data.preview!.dropped.text).toBe('2 rows dropped: missing value in "c" (line 9); missing value in "a" (line 42)');
     expect(data.preview!.columns.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd']);
     expect(data.preview!.columns.map((c) => c.missing)).toEqual([1, 0, 1, 0]);
     // The preview is in the file's units (standardising undone): row 1 is t = 0.

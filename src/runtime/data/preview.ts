@@ -195,11 +195,14 @@ export function droppedText(dropped: Dataset['dropped'], noun: 'rows' | 'files')
     byReason.set(d.reason, list);
   }
   const more = dropped.count > dropped.first.length;
-  const where = (d: DroppedRow | undefined) => (d?.line !== undefined ? 'lines' : d?.record !== undefined ? 'records' : noun === 'files' ? 'files' : 'rows');
+  const where = (d: DroppedRow | undefined, many: boolean) => {
+    const w = d?.line !== undefined ? 'line' : d?.record !== undefined ? 'record' : noun === 'files' ? 'file' : 'row';
+    return many ? `${w}s` : w;
+  };
   const clauses = [...byReason.entries()].map(([reason, at], i, all) => {
     const first = dropped.first.find((d) => d.reason === reason);
     const tail = more && i === all.length - 1 ? ', …' : '';
-    return `${reason} (${where(first)} ${at.join(', ')}${tail})`;
+    return `${reason} (${where(first, at.length > 1 || tail !== '')} ${at.join(', ')}${tail})`;
   });
   const one = noun === 'files' ? 'file' : 'row';
   return `${dropped.count} ${dropped.count === 1 ? one : noun} dropped: ${clauses.join('; ')}`;
