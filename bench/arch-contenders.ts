@@ -13,8 +13,8 @@
  *
  * The hand-written loops start from the compiled model's initial weights and draw ε where its
  * reparameterization node draws it; sameModelCheck holds their first losses to 1e-4.
- * The graphs: bench/graphs/*-primitives.json, the presets' architectures wired from primitives
- * (the hand-written layers map onto their variables by ARCHS[…].vars).
+ * The graphs are the presets conv-vae and sequence-vae (arch "conv" and "rnn"); the
+ * hand-written layers map onto their variables by ARCHS[…].vars.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
@@ -47,30 +47,30 @@ export interface ArchSpec {
   vars: Record<string, string>;
 }
 
-const graphPath = (name: string) => fileURLToPath(new URL(`./graphs/${name}`, import.meta.url));
+const preset = (name: string) => fileURLToPath(new URL(`../presets/${name}`, import.meta.url));
 
 export const ARCHS: Record<ArchName, ArchSpec> = {
   'conv-vae': {
     name: 'conv-vae',
-    graph: graphPath('conv-vae-primitives.json'),
-    what: 'conv VAE (convs 32, 64; dense 256; d 20; transposed convs back), MNIST, batch 128, Adam',
+    graph: preset('conv-vae.json'),
+    what: 'presets/conv-vae.json (convs 32, 64; dense 256; d 20; transposed convs back), MNIST, batch 128, Adam',
     vars: {
-      conv0: 'conv0/conv',
-      conv1: 'conv1/conv',
-      hidden0: 'hidden0/dense',
-      mu: 'mu/dense',
-      logvar: 'logvar/dense',
-      dhidden0: 'dhidden0/dense',
-      grid: 'grid/dense',
-      deconv0: 'deconv0/conv',
-      deconv1: 'deconv1/conv',
+      conv0: 'enc/conv0',
+      conv1: 'enc/conv1',
+      hidden0: 'enc/hidden0',
+      mu: 'enc/mu',
+      logvar: 'enc/logvar',
+      dhidden0: 'dec/hidden0',
+      grid: 'dec/grid',
+      deconv0: 'dec/deconv0',
+      deconv1: 'dec/deconv1',
     },
   },
   'sequence-vae': {
     name: 'sequence-vae',
-    graph: graphPath('sequence-vae-primitives.json'),
-    what: 'GRU VAE (64 units, d 8), 32-day windows of sample:seattle-weather, batch 64, Gaussian, KL warm-up, Adam',
-    vars: { rnn: 'rnn/gru', mu: 'mu/dense', logvar: 'logvar/dense', h0: 'h0/dense', drnn: 'drnn/gru', out: 'out/dense' },
+    graph: preset('sequence-vae.json'),
+    what: 'presets/sequence-vae.json (GRU 64, d 8), 32-day windows of sample:seattle-weather, batch 64, Gaussian, KL warm-up, Adam',
+    vars: { rnn: 'enc/rnn', mu: 'enc/mu', logvar: 'enc/logvar', h0: 'dec/h0', drnn: 'dec/rnn', out: 'dec/out' },
   },
 };
 
