@@ -1,0 +1,92 @@
+/**
+ * A sequence graph in the browser (DESIGN §7: "series drawn over their inputs"): a window
+ * VAE on sample:seattle-weather, opened as a file, its data loaded by the worker, trained on
+ * wasm; the training panel draws held-out windows feature by feature with their
+ * reconstructions, each feature's error in the file's units, and windows decoded from the
+ * prior. Screenshot at 1280 × 800: test-results/screenshots/sequence-view.png.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openApp, screenshot } from './harness';
+import { describeWithTool } from '../fixtures/tools';
+
+const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
+
+/** An MLP VAE on 16-day windows of four weather columns. */
+const GRAPH = {
+  format: 'vae-lab/graph',
+  version: 1,
+  meta: { name: 'Weather windows' },
+  training: { seed: 2 },
+  nodes: [
+    { id: 'seq', type: 'data.sequence', params: { file: 'sample:seattle-weather', length: 16, batchSize: 8 }, position: { x: 0, y: 100 } },
+    { id: 'enc', type: 'vae.encoder', params: { hidden: [32], latentDim: 4 }, position: { x: 260, y: 100 } },
+    { id: 'rep', type: 'vae.reparameterize', position: { x: 520, y: 40 } },
+    { id: 'dec', type: 'vae.decoder', params: { hidden: [32], outputActivation: 'none' }, position: { x: 780, y: 40 } },
+    { id: 'rec', type: 'loss.reconstruction', params: { likelihood: 'gaussian' }, position: { x: 1040, y: 100 } },
+    { id: 'kl', type: 'loss.kl', position: { x: 780, y: 260 } },
+    { id: 'opt', type: 'train.optimizer', params: { learningRate: 0.003 }, position: { x: 1300, y: 160 } },
+  ],
+  edges: [
+    ['seq.x', 'enc.x'],
+    ['enc.mu', 'rep.mu'],
+    ['enc.logvar', 'rep.logvar'],
+    ['enc.mu', 'kl.mu'],
+    ['enc.logvar', 'kl.logvar'],
+    ['rep.z', 'dec.z'],
+    ['dec.xHat', 'rec.xHat'],
+    ['seq.x', 'rec.x'],
+    ['rec.nll', 'opt.loss'],
+    ['kl.kl', 'opt.loss'],
+  ].map(([from, to]) => ({ from, to })),
+};
+
+describeWithTool('chromium', 'a sequence graph in the browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws held-out windows over their inputs, feature by feature, with errors in the file’s units', async () => {
+    const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
+    page.on('dialog', (d) => void d.accept());
+    await page.getByTestId('backend-select').selectOption('wasm');
+    await page.getByTestId('file-open').setInputFiles({ name: 'weather.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(GRAPH)) });
+    await expect.poll(() => page.getByTestId('graph-name').textContent(), { timeout: 20_000 }).toBe('Weather windows');
+    await expect
+      .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
+      .toBe('wasm/ready');
+    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await page.getByTestId('train-run').click();
+    await expect.poll(() => num(page, 'metric-step'), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(150);
+    await page.getByTestId('train-pause').click();
+    await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(false);
+    const steps = await num(page, 'metric-step');
+
+    const view = page.getByTestId('recon-series');
+    await expect.poll(() => view.getAttribute('data-step'), { timeout: 30_000 }).toBe(String(steps));
+    expect(await page.getByTestId('recon-grid').count()).toBe(0);
+    expect(await view.getAttribute('data-windows')).toBe('3');
+    const features = await page.getByTestId('series-feature').evaluateAll((els) =>
+      els.map((e) => ({ column: e.getAttribute('data-column'), rmse: Number(e.getAttribute('data-rmse')), lines: [...e.querySelectorAll('polyline')].map((p) => p.getAttribute('points')!.split(' ').length) })),
+    );
+    expect(features.map((f) => f.column)).toEqual(['precipitation', 'temp_max', 'temp_min', 'wind']);
+    for (const f of features) {
+      expect(f.rmse).toBeGreaterThan(0);
+      // three windows, each an input and a reconstruction line of 16 points
+      expect(f.lines).toEqual([16, 16, 16, 16, 16, 16]);
+    }
+    // In °C: a 150-step model misses the daily maximum by a few degrees, not by standard deviations.
+    expect(features[1]!.rmse).toBeGreaterThan(1);
+    expect(features[1]!.rmse).toBeLessThan(12);
+    expect(await page.getByTestId('sample-series').locator('polyline').count()).toBe(4 * 3);
+    await view.scrollIntoViewIfNeeded();
+    await screenshot(page, 'sequence-view');
+    console.log(`sequence view after ${steps} steps: ${features.map((f) => `${f.column} RMSE ${f.rmse.toPrecision(3)}`).join('; ')}`);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
