@@ -65,7 +65,7 @@ export function analyzeGraph(graph: Graph, registry: NodeRegistry, data: DataSta
     const msg = e instanceof Error ? e.message : String(e);
     compiled = { ok: false, diagnostics: [error('INTERNAL', `The compiler failed: ${msg}`)], warnings: [] };
   }
-  const partial = partialShapes(graph, registry);
+  const partial = partialShapes(graph, registry, data.info);
   const dataErrors = data.diagnostics.filter((d) => d.severity === 'error');
   const quiet = new Set([...data.loading, ...dataErrors.map((d) => d.node)]);
   const errors = compiled.ok ? [] : compiled.diagnostics.filter((d) => !(d.code === 'DATA_MISSING' && quiet.has(d.node)));
@@ -104,6 +104,8 @@ function keyOf(d: Diagnostic): string {
 export function partialShapes(
   graph: Graph,
   registry: NodeRegistry,
+  /** What loading learned of each file-backed data node (as compile takes it): its shapes and structure reach the ports. */
+  data: LoadedData = {},
 ): { outShapes: PortShapes; inShapes: PortShapes; outStructures: PortStructures; inStructures: PortStructures; errors: Diagnostic[] } {
   const { params } = validateGraph(graph, registry);
   const byId = new Map<string, GraphNode>();
@@ -169,6 +171,7 @@ export function partialShapes(
         hint: (port: string) => hintFor(id, port),
         hintStructure: (port: string) => hintFor(id, port, true),
         structures,
+        ...(data[id] ?? def.data?.builtin ? { data: data[id] ?? def.data!.builtin! } : {}),
       });
       if (r.ok) {
         outputs = r.outputs;

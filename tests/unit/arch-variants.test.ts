@@ -227,6 +227,17 @@ describe('conv and rnn arch shapes, structures and variables', () => {
     expect(analyzeGraph(toGraph(standardDoc()), registry).outStructures.dec!.xHat).toEqual({ kind: 'image', h: 28, w: 28, c: 1 });
     expect(a.errors).toEqual([]);
   });
+
+  it('a file-backed data node\'s loaded structure reaches the editor\'s ports (the sequence\'s 32×4)', () => {
+    const g = toGraph(doc(RNN, RNN, seqNode, 'gaussian'));
+    const a = analyzeGraph(g, registry, { info: SEQ, diagnostics: [], loading: [] });
+    expect(a.outShapes.data!.x).toEqual(['B', 128]);
+    expect(a.outStructures.data!.x).toEqual({ kind: 'sequence', t: 32, f: 4 });
+    expect(a.outShapes.enc!.mu).toEqual(['B', 8]);
+    expect(a.outStructures.dec!.xHat).toEqual({ kind: 'sequence', t: 32, f: 4 });
+    // before loading: nothing known downstream of the data node
+    expect(analyzeGraph(g, registry).outShapes.enc).toEqual({});
+  });
 });
 
 describe('SHAPE_MISMATCH for the archs: naming the node and port, saying what would fit', () => {
