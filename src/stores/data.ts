@@ -136,7 +136,9 @@ export const useDataStore = defineStore('data', () => {
   function refuse(file: string, diagnostics: Diagnostic[]): void {
     const d = diagnostics[0];
     const where = d ? [d.line !== undefined ? `line ${d.line}` : '', d.column !== undefined ? `column ${d.column}` : '', d.field ? `column "${d.field}"` : ''].filter(Boolean).join(', ') : '';
-    const message = d ? `${d.code}: ${JSON.stringify(file)} was not taken${where ? ` (${where})` : ''}: ${d.message}` : `${JSON.stringify(file)} was not taken.`;
+    // The code shows beside the message; the place is said once (most messages start with it).
+    const said = d && /\b(line|record) \d/i.test(d.message);
+    const message = d ? `${JSON.stringify(file)} was not taken${where && !said ? ` (${where})` : ''}: ${d.message}` : `${JSON.stringify(file)} was not taken.`;
     graphStore.setError(d?.code ?? 'DATA_PARSE', message, diagnostics);
   }
 

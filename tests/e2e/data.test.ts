@@ -4,7 +4,9 @@
  * data.table node and dropped on the node on the canvas; the worker parses it with
  * progress, the inspector previews it and says which rows were dropped and why, the
  * problems list carries DATA_ROWS_DROPPED, it trains, and after a reload the file is still
- * there (IndexedDB) and training works. Screenshots: test-results/screenshots/data-*.png.
+ * there (IndexedDB) and training works. Every kind of broken file of the loaders' list
+ * (tests/fixtures/broken-data.ts) is refused in the app with its code, line and column, and
+ * the graph stays as it was. Screenshots: test-results/screenshots/data-*.png.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { mulberry32 } from '../../src/runtime/random';
+import { BROKEN_DEFAULTS, BROKEN_FILES, type BrokenFile } from '../fixtures/broken-data';
+import { gzipBomb, text as bytesOf } from '../unit/data/fixtures';
 
 const TABLE_GRAPH = fileURLToPath(new URL('../fixtures/graphs/table-vae.json', import.meta.url));
 
@@ -146,6 +150,65 @@ describeWithTool('chromium', 'your own data in the app', () => {
     await waitTrainable(page);
     await stepTo(page, 1);
     await screenshot(page, 'data-reloaded-1280x800');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('every kind of broken file is refused with its code, line and column; the graph stays as it was', async () => {
+    const { page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') });
+    page.on('dialog', (d) => void d.accept());
+    // The loaders' list, as a person's files (cases that need lowered limits stay in the unit
+    // test), and two the app adds at the real limits: a file over 200 MB (refused from its
+    // size, unread) and a gzip that unpacks past 200 MB.
+    const cases: Array<BrokenFile & { drop?: number }> = [
+      ...BROKEN_FILES.filter((c) => !c.limits && c.bytes().length < 8 << 20),
+      { name: 'a file over 200 MB', type: 'data.table', bytes: () => new Uint8Array(0), drop: 201 << 20, want: { code: 'DATA_TOO_LARGE' } },
+      { name: 'a gzip that unpacks past 200 MB', type: 'data.table', bytes: () => gzipBomb(256, bytesOf('a\n')), want: { code: 'DATA_TOO_LARGE' } },
+    ];
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    const refused: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const graph = {
+        format: 'vae-lab/graph',
+        version: 1,
+        meta: { name: `Broken ${i}` },
+        nodes: [{ id: 'data', type: c.type, params: { ...BROKEN_DEFAULTS[c.type], ...c.params }, position: { x: 80, y: 80 } }],
+        edges: [],
+      };
+      await page.getByTestId('file-open').setInputFiles({ name: `broken-${i}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(graph)) });
+      await poll(() => text(page, 'graph-name')).toBe(`Broken ${i}`);
+      await page.getByTestId('node-data').click();
+      const fileName = `case-${i}.${c.type === 'data.images' ? 'bin' : 'csv'}`;
+      if (c.labels) {
+        // The images load; their labels file is the broken one.
+        await page.getByTestId('data-file').setInputFiles({ name: fileName, mimeType: 'application/octet-stream', buffer: Buffer.from(c.bytes()) });
+        await poll(() => text(page, 'data-file-name')).toBe(fileName);
+        await page.getByTestId('data-labels-file').setInputFiles({ name: `labels-${i}.bin`, mimeType: 'application/octet-stream', buffer: Buffer.from(c.labels()) });
+      } else if (c.drop) {
+        await dropOn(page, 'data-drop', fileName, { size: c.drop });
+      } else {
+        await page.getByTestId('data-file').setInputFiles({ name: fileName, mimeType: 'application/octet-stream', buffer: Buffer.from(c.bytes()) });
+      }
+      const banner = page.getByTestId('error-message');
+      await poll(() => banner.count(), 60_000).toBe(1);
+      const code = await banner.getAttribute('data-code');
+      const message = await text(page, 'error-message');
+      refused.push(`${c.name}: ${code}`);
+      expect(code, c.name).toBe(c.want.code);
+      if (c.want.line !== undefined) expect(message, c.name).toMatch(new RegExp(`[Ll]ine ${c.want.line}\\b`));
+      if (c.want.column !== undefined) expect(message, c.name).toMatch(new RegExp(`column ${c.want.column}\\b`));
+      if (c.want.record !== undefined) expect(message, c.name).toMatch(new RegExp(`[Rr]ecord ${c.want.record}\\b`));
+      if (c.want.field !== undefined) expect(message, c.name).toContain(JSON.stringify(c.want.field));
+      // Nothing changed: the node names no file (or, for a labels case, no labels file) and the graph is as opened.
+      if (c.labels) expect(await text(page, 'data-file-name')).toBe(fileName);
+      else {
+        expect(await text(page, 'data-file-name'), c.name).toBe('no file chosen');
+        expect(await page.getByTestId('unsaved-marker').count(), c.name).toBe(0);
+      }
+      if (i === 5) await screenshot(page, 'data-refused-1280x800');
+      await page.getByTestId('error-dismiss').click();
+    }
+    expect(refused).toHaveLength(cases.length);
     expect(errors).toEqual([]);
     await page.context().close();
   });
