@@ -78,6 +78,8 @@ const LessonStep = z.strictObject({
   ask: Ask,
   /** Shown once the answer is checked: why the instruments say what they say. `$…$` is inline KaTeX. */
   explain: text(1500),
+  /** Help topics (the `help-<topic>` popovers) worth opening at this step. */
+  help: z.array(z.string().regex(/^[a-z][a-zA-Z0-9.-]{0,79}$/)).max(4).default([]),
 });
 export type LessonStep = z.infer<typeof LessonStep>;
 

@@ -1,9 +1,10 @@
 /**
  * Predict, then step, and the guided lessons (issue 17 points 1 and 2), in the built app at
  * the classroom size (1280×800), the trainer on wasm:
- * - a student opens posterior-collapse, follows its lesson (reads the active units at step 0),
- *   predicts that the KL will rise, steps, and sees the prediction marked wrong with the
- *   numbers; the same prediction in the prediction panel is marked wrong too;
+ * - a student opens posterior-collapse, follows its lesson (reads the active units at step 0
+ *   and opens the help that explains them, with the formula), predicts that the KL will rise,
+ *   steps, and sees the prediction marked wrong with the numbers; the same prediction in the
+ *   prediction panel is checked against the run's own numbers too;
  * - every preset with a lesson opens it in the side panel; each is screenshotted
  *   (test-results/screenshots/lesson-<preset>.png); the panel closes and reopens.
  */
@@ -61,6 +62,16 @@ describeWithTool('chromium', 'predict, then step; guided lessons', () => {
     await lesson.getByTestId('lesson-check').click();
     await expect.poll(() => lesson.getByTestId('lesson-verdict').getAttribute('data-right'), { timeout: 30_000 }).toBe('yes');
     expect(await lesson.getByTestId('lesson-verdict').textContent()).toContain('At step 0 the active latent units is 0');
+    // The step links the help that explains active units, with its formula.
+    await lesson.locator('[data-help-topic="kl-bars"]').click();
+    const help = page.getByTestId('help-kl-bars');
+    await expect.poll(() => help.isVisible()).toBe(true);
+    expect(await page.getByTestId('help-kl-bars').count()).toBe(1);
+    expect(await help.getByTestId('help-what').textContent()).toContain('active units');
+    expect(await help.getByTestId('help-formula').getAttribute('data-tex')).toContain('\\mathrm{Var}');
+    await screenshot(page, 'lesson-posterior-collapse-help');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.count()).toBe(0);
 
     // Step 2: predict that the held-out KL rises over 20 steps, commit, step.
     await lesson.getByTestId('lesson-next').click();

@@ -15,6 +15,7 @@ import { LESSONS, useLessonStore } from '../../src/stores/lessons';
 import { PRESETS } from '../../src/stores/presets';
 import { parseGraph } from '../../src/graph/schema';
 import { registry } from '../../nodes';
+import { helpEntry } from '../../src/components/help/catalogue';
 import { useGraphStore } from '../../src/stores/graph';
 import { useTrainingStore } from '../../src/stores/training';
 import { useInstrumentsStore } from '../../src/stores/instruments';
@@ -66,6 +67,10 @@ describe('the lesson files', () => {
           expect(METRIC_IDS, `${s.id}: ${s.ask.metric}`).toContain(s.ask.metric);
           expect(FULL[s.ask.metric], `${s.id}: the app gives no number for ${s.ask.metric}`).not.toBeNull();
         }
+      });
+
+      it('links only help topics the app has', () => {
+        for (const s of lesson.steps) for (const t of s.help) expect(helpEntry(registry, t), `${s.id}: help-${t}`).toBeDefined();
       });
 
       it('its formulas are valid KaTeX, display and inline', () => {
