@@ -10,8 +10,8 @@
  * A failure is posted as an `instrumentError` for the panel that asked; training goes on.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PlanInput } from '../compiler/compile';
-import type { DataFeed } from '../../nodes/types';
+import type { LoadedData, Plan, PlanInput } from '../compiler/compile';
+import type { DataFeed, DataSource } from '../../nodes/types';
 import type { Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { hashKey, mulberry32 } from '../runtime/random';
@@ -38,6 +38,13 @@ export interface InstrumentHost {
   mnist(): MnistRaw;
   /** The session's seed (the graph's training.seed unless overridden). */
   seed(): number;
+  /**
+   * Compiles the open graph with its file-backed data nodes loaded as the session loads them,
+   * and says what loading learned (absent: compile without data, as for MNIST).
+   */
+  compileWithData?(doc: unknown, what: string): Promise<{ plan: Plan; data: LoadedData }>;
+  /** The examples of a loaded data node (null when it has none). */
+  dataSource?(node: string): DataSource | null;
   post(ev: InstrumentEvent, transfer?: ArrayBuffer[]): void;
 }
 
@@ -130,12 +137,18 @@ export class InstrumentHandlers {
   // ---------------------------------------------------------------- compare
 
   private async compare(graphDoc: unknown, refDoc: unknown, steps: number, tolerance: number, seed: number | undefined): Promise<void> {
-    const a = compileDocument(graphDoc, 'The open graph').plan;
-    const b = compileDocument(refDoc, 'The reference graph').plan;
+    // The open graph with its data as the session loaded it; the reference compiles with the
+    // same data (its data node of the same id reads the same examples, so both share batches).
+    const open = this.host.compileWithData ? await this.host.compileWithData(graphDoc, 'The open graph') : { plan: compileDocument(graphDoc, 'The open graph').plan, data: {} };
+    const a = open.plan;
+    const b = compileDocument(refDoc, 'The reference graph', open.data).plan;
+    const source = (p: Plan) => (p.nodes.get(p.data)?.def.data?.file ? (this.host.dataSource?.(p.data) ?? undefined) : undefined);
+    const data = { a: source(a), b: source(b) };
     const t0 = performance.now();
     this.post({ type: 'compareProgress', step: 0, steps });
     const result = await compareGraphs(a, b, {
-      mnist: this.host.mnist(),
+      mnist: data.a && data.b ? undefined : this.host.mnist(),
+      data,
       steps,
       tolerance,
       seed: seed ?? this.host.seed(),

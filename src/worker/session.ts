@@ -104,6 +104,12 @@ export class TrainingSession {
       mnist: () => this.requireMnist(),
       seed: () => this.seed,
       post: (ev, transfer) => this.post(ev, transfer),
+      compileWithData: async (doc, what) => {
+        const graph = parseDocument(doc, what);
+        const data = await this.data.ensure(graph);
+        return { plan: compileDocument(graph, what, data).plan, data };
+      },
+      dataSource: (node) => this.data.source(node) ?? null,
     });
     this.transfer = new TransferHandlers({
       trainer: () => this.requireTrainable(),
