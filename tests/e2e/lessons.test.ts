@@ -118,7 +118,7 @@ describeWithTool('chromium', 'predict, then step; guided lessons', () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
-    expect(LESSONS.length).toBe(8);
+    expect(LESSONS.length).toBe(9);
     for (const id of LESSONS) {
       await choosePreset(page, id);
       const lesson = page.getByTestId('lesson-panel');

@@ -24,7 +24,7 @@ import type { WorkerEvent } from '../../src/worker/protocol';
 
 const DIR = new URL('../../lessons/', import.meta.url);
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const REQUIRED = ['standard-vae', 'bug-hunt', 'beta-vae', 'posterior-collapse', 'kl-warmup', 'gaussian-decoder', 'k-samples', 'latent-2d'];
+const REQUIRED = ['standard-vae', 'bug-hunt', 'beta-vae', 'posterior-collapse', 'kl-warmup', 'gaussian-decoder', 'k-samples', 'latent-2d', 'conv-vae'];
 
 function lessonFile(f: string): Lesson {
   const r = parseLesson(readFileSync(new URL(f, DIR), 'utf8'), f);
