@@ -101,9 +101,10 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
     expect(nodeTypes.length).toBeGreaterThanOrEqual(7);
     for (const t of nodeTypes) expect(registry.get(t.slice(5)), t).toBeDefined();
     expect(nodeTypes).toContain(nodeTopic('loss.kl'));
-    // the β·KL metric is the only app topic not on screen for a β = 1 graph
+    // not on screen for the standard preset: β·KL (only where β ≠ 1) and the table and series
+    // reconstructions (a data.table or data.sequence graph); the unit test checks their entries
     const missing = APP_TOPICS.filter((t) => !done.has(t));
-    expect(missing).toEqual(['metric-klw']);
+    expect(missing).toEqual(['metric-klw', 'recon-table', 'recon-series']);
     for (const k of PORT_KINDS) expect(done.has(portTopic(k)), k).toBe(true);
     console.log(`[e2e help] opened ${done.size} popovers: ${[...done].join(' ')}`);
     expect(errors).toEqual([]);

@@ -99,6 +99,20 @@ const APP_ENTRIES: readonly HelpEntry[] = [
     where: 'The held-out x from the data node, through the encoder (vae.encoder), the reparameterization (vae.reparameterize) and the decoder (vae.decoder)’s xHat.',
   },
   {
+    topic: 'recon-table',
+    title: 'Reconstructions of table rows',
+    what: 'For held-out rows of a table: each column’s root-mean-square reconstruction error beside its own spread (always guessing the column mean scores the spread), then a few rows with their reconstructions. A bar past the spread means the code tells the decoder nothing about that column.',
+    formula: String.raw`\mathrm{RMSE}_j = \sqrt{\frac{1}{n}\sum_{i=1}^{n}\big(x^{(i)}_j - \mu^{(i)}_{\mathbf{x},j}\big)^2}\quad\text{vs.}\quad s_j = \sqrt{\frac{1}{n}\sum_{i=1}^{n}\big(x^{(i)}_j - \bar{x}_j\big)^2}`,
+    where: "The held-out rows of the table node (data.table) through the encoder, the reparameterization and the decoder (vae.decoder's xHat), column by column.",
+  },
+  {
+    topic: 'recon-series',
+    title: 'Reconstructions of time windows',
+    what: 'For held-out windows of a series: each feature over the window’s T steps, the input beside its reconstruction, with the RMSE over all held-out windows and the feature’s spread for scale.',
+    formula: String.raw`\hat{\mathbf{s}}_{t} = \mu_{\mathbf{x}}\big(\mathbf{z}\big)_{t},\quad \mathbf{z} \sim Q_{\phi}\big(\mathbf{z}\mid \mathbf{s}_{1:T}\big),\quad t = 1, \dots, T`,
+    where: "The held-out windows of the sequence node (data.sequence) through the encoder (often a layer.gru or layer.lstm inside vae.encoder) and the decoder's xHat, reshaped to [T, F].",
+  },
+  {
     topic: 'sample-grid',
     title: 'Samples from the prior',
     what: 'The decoder’s mean for 16 fixed codes z drawn from the prior N(0, I), the same z at every refresh: what the VAE generates. They look like digits only where q(z|x) covers the prior.',
