@@ -30,7 +30,7 @@ import { Trainer } from '../src/runtime/trainer';
 import { Examples } from '../src/runtime/data/examples';
 import { MnistDataset, type MnistRaw } from '../src/runtime/data/mnist';
 import { loadGraph } from '../src/cli/load';
-import type { Contender } from './contenders';
+import { applyStep, klSum, reparameterizeId, trainerContender, type Contender } from './contenders';
 
 const SEED = 1;
 const GEOMETRY = { kernel: 4, stride: 2, padding: 1 };
@@ -113,12 +113,6 @@ function copyWeights(setup: ArchSetup): Vars {
   return out;
 }
 
-function reparameterizeId(plan: Plan): string {
-  const id = plan.order.find((n) => plan.nodes.get(n)!.def.role === 'reparameterize');
-  if (!id) throw new Error('bench: the graph has no reparameterization node');
-  return id;
-}
-
 /** β_t of the graph's loss.beta node (1 without one): β·min(1, t / warmupSteps); free bits are not modelled. */
 function betaAt(plan: Plan): (t: number) => number {
   const id = plan.order.find((n) => plan.nodes.get(n)!.type === 'loss.beta');
@@ -126,10 +120,6 @@ function betaAt(plan: Plan): (t: number) => number {
   const p = plan.nodes.get(id)!.params as { beta: number; warmupSteps: number; freeBits: number };
   if (p.freeBits > 0) throw new Error('bench: the hand-written loops do not model free bits');
   return (t) => p.beta * (p.warmupSteps > 0 ? Math.min(1, t / p.warmupSteps) : 1);
-}
-
-function klSum(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
-  return tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
 }
 
 /** One batch's objective (the batch mean of the per-example loss), given the data batch x [n, D]. */
@@ -185,15 +175,11 @@ function handWritten(name: 'stock' | 'handFast', setup: ArchSetup, fast: boolean
     step(step) {
       const { indices } = ds.batchIndices(SEED, step, plan.batchSize);
       const values = ds.fill(indices, buf);
-      const { value, grads } = tf.variableGrads(() => {
+      return applyStep(optimizer, list, () => {
         const x = tf.tensor2d(values, [indices.length, ds.width]);
         if (fast) markConstant(x);
         return objective(x, vars, (shape) => nodeRandom(SEED, TRAIN_STREAM, step, rep).normal(shape), beta(step), fast);
-      }, list);
-      optimizer.applyGradients(grads);
-      const loss = value.dataSync()[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
-      return loss;
+      });
     },
     dispose() {
       optimizer.dispose();
@@ -206,17 +192,5 @@ export const archStock = (setup: ArchSetup): Contender => handWritten('stock', s
 export const archHandFast = (setup: ArchSetup): Contender => handWritten('handFast', setup, true);
 
 export function archCompiled(setup: ArchSetup): Contender {
-  const trainer = new Trainer(setup.plan, { ...setup.trainerData, seed: SEED });
-  return {
-    name: 'compiled',
-    step(step) {
-      if (trainer.stepsDone + 1 !== step) throw new Error(`bench: the compiled contender is at step ${trainer.stepsDone}, asked for ${step}`);
-      const r = trainer.step();
-      if (!r.ok) throw new Error(`bench: the compiled contender stopped: ${r.diagnostic.message}`);
-      return r.metrics.loss;
-    },
-    dispose() {
-      trainer.dispose();
-    },
-  };
+  return trainerContender(new Trainer(setup.plan, { ...setup.trainerData, seed: SEED }));
 }

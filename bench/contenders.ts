@@ -83,7 +83,7 @@ function makeWeights(plan: Plan, seed: number): Record<string, tf.Variable> {
 }
 
 /** The id of the plan's reparameterization node, whose ε the hand-written loops draw. */
-function reparameterizeId(plan: Plan): string {
+export function reparameterizeId(plan: Plan): string {
   const id = plan.order.find((n) => plan.nodes.get(n)!.def.role === 'reparameterize');
   if (!id) throw new Error('bench: the standard preset has no reparameterization node');
   return id;
@@ -103,7 +103,7 @@ function bernoulliSum(p: tf.Tensor, x: tf.Tensor): tf.Tensor {
 }
 
 /** −½ Σ(1 + log σ² − μ² − σ²) per example. */
-function klSum(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
+export function klSum(mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
   return tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
 }
 
@@ -121,7 +121,7 @@ function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string,
     step(step) {
       const { indices } = ds.batchIndices(SEED, step, BATCH);
       const pixels = ds.fillImages(indices, { binarize: 'none', scale: 1 }, buf);
-      const { value, grads } = tf.variableGrads(() => {
+      return applyStep(optimizer, list, () => {
         const x = tf.tensor2d(pixels, [indices.length, ds.pixels]);
         if (constantData) markConstant(x);
         const h = dense(x, 'enc0', 'relu');
@@ -131,17 +131,22 @@ function handWritten(name: string, mnist: MnistRaw, layer: (vars: Record<string,
         const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))));
         const p = dense(dense(z, 'dec0', 'relu'), 'out', 'sigmoid');
         return tf.mean(tf.add(bernoulliSum(p, x), klSum(mu, logvar))) as tf.Scalar;
-      }, list);
-      optimizer.applyGradients(grads);
-      const loss = value.dataSync()[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
-      return loss;
+      });
     },
     dispose() {
       optimizer.dispose();
       tf.dispose(list);
     },
   };
+}
+
+/** One optimizer step on the objective `f` of `vars` (tf autograd); its loss read back (one sync). */
+export function applyStep(optimizer: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar): number {
+  const { value, grads } = tf.variableGrads(f, vars);
+  optimizer.applyGradients(grads);
+  const loss = value.dataSync()[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  return loss;
 }
 
 /** Plain tf ops and tf autograd: no fast path. */
@@ -165,7 +170,11 @@ export function handFastContender(mnist: MnistRaw, plan?: Plan): Contender {
 
 /** presets/standard-vae.json through the compiler and the Trainer. */
 export function compiledContender(mnist: MnistRaw, plan = standardPlan(), seed = SEED): Contender {
-  const trainer = new Trainer(plan, { mnist, seed });
+  return trainerContender(new Trainer(plan, { mnist, seed }));
+}
+
+/** A compiled graph's Trainer as the "compiled" contender. */
+export function trainerContender(trainer: Trainer): Contender {
   return {
     name: 'compiled',
     step(step) {
