@@ -48,8 +48,18 @@ export const useReadingsStore = defineStore('readings', () => {
     else if (src === 'images') training.refreshImages();
   }
 
-  /** Sources that will not come at this step: the statistics failed (a graph without a latent). */
+  /** Sources asked for at a step whose answer was an error (e.g. a held-out −ELBO that is NaN). */
+  const failed = new Map<Source, number>();
+  training.onWorkerEvent((ev) => {
+    if (ev.type !== 'error' || ev.fatal) return;
+    const fresh = freshSources(sources.value);
+    for (const [src, step] of asked) if (step === training.step && !fresh.has(src)) failed.set(src, step);
+    queueMicrotask(service);
+  });
+
+  /** Sources that will not come at this step: the statistics failed (a graph without a latent), or the worker answered with an error. */
   function given(src: Source, step: number): boolean {
+    if (failed.get(src) === step) return true;
     return src === 'stats' && !!instruments.statsError && asked.get('stats') === step;
   }
 

@@ -146,6 +146,23 @@ describe('prediction store', () => {
     expect(store.history).toHaveLength(0);
   });
 
+  it('a number the worker cannot give (an error instead of the evaluation) is not checked, and the prediction does not hang', async () => {
+    const { training, store, w } = setup();
+    store.draft = { ...store.draft, horizon: 1, loss: 'down', recon: 'sharper' };
+    store.commit();
+    await settle();
+    w.emit({ type: 'error', code: 'BAD_EVENT', message: 'heldOutLoss: expected number, received NaN', fatal: false });
+    await settle();
+    expect(store.stepsToGo).toBe(1);
+    training.stepOnce();
+    oneStep(w, 1, 200);
+    await settle();
+    w.emit({ type: 'error', code: 'BAD_EVENT', message: 'heldOutLoss: expected number, received NaN', fatal: false });
+    await settle();
+    const by = Object.fromEntries(store.lastResult!.verdicts.map((v) => [v.item, v.right]));
+    expect(by).toEqual({ lossDirection: null, recon: true });
+  });
+
   it('cannot commit while training runs, or with nothing predicted', async () => {
     const { training, store, w } = setup();
     expect(store.canCommit).toBe(false); // nothing predicted
