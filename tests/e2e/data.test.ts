@@ -8,6 +8,7 @@
  * (tests/fixtures/broken-data.ts) is refused in the app with its code, line and column, and
  * the graph stays as it was. Screenshots: test-results/screenshots/data-*.png.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -150,6 +151,23 @@ describeWithTool('chromium', 'your own data in the app', () => {
     await waitTrainable(page);
     await stepTo(page, 1);
     await screenshot(page, 'data-reloaded-1280x800');
+
+    // A graph that names athletes.csv with another hash: the kept file of that name loads, DATA_CHANGED warns.
+    const changed = JSON.parse(readFileSync(TABLE_GRAPH, 'utf8'));
+    changed.meta.name = 'Changed data';
+    Object.assign(changed.nodes[0].params, { file: 'athletes.csv', sha256: 'ab'.repeat(32) });
+    await page.getByTestId('file-open').setInputFiles({ name: 'changed.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) });
+    await poll(() => text(page, 'graph-name')).toBe('Changed data');
+    await poll(() => diagnostics(page)).toEqual(['DATA_CHANGED@table', 'DATA_ROWS_DROPPED@table']);
+    await waitTrainable(page);
+
+    // The shipped series, plotted: the sequence preset on sample:seattle-weather.
+    await page.getByTestId('preset-menu').selectOption('sequence-vae');
+    await poll(() => page.getByTestId('node-data').count()).toBe(1);
+    await page.getByTestId('node-data').click();
+    await poll(() => page.getByTestId('data-series').getAttribute('data-features')).toBe('4');
+    expect(await page.getByTestId('data-series').locator('canvas').count()).toBeGreaterThanOrEqual(4);
+    await screenshot(page, 'data-series-1280x800');
     expect(errors).toEqual([]);
     await page.context().close();
   });
