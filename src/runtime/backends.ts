@@ -1,12 +1,13 @@
 /**
- * Backend selection: webgl | wasm | cpu. The same trainer runs on each.
+ * Backend selection: webgl | wasm | cpu | webgpu. The same trainer runs on each.
  * In the browser the wasm binaries are served by Vite (see src/worker); in Node they load themselves.
+ * webgpu is imported on first use only (its own chunk), so browsers without WebGPU never load it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount, setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['webgl', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendOptions {
@@ -17,12 +18,22 @@ export interface BackendOptions {
 }
 
 let configured = false;
+let webgpuLoaded: Promise<unknown> | null = null;
 
 export async function useBackend(name: BackendName, opts: BackendOptions = {}): Promise<string> {
   if (name === 'wasm' && !configured) {
     if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as Parameters<typeof setWasmPaths>[0]);
     if (opts.threads) setThreadsCount(opts.threads);
     configured = true;
+  }
+  if (name === 'webgpu') {
+    if (typeof navigator === 'undefined' || !(navigator as { gpu?: unknown }).gpu) throw new Error('this browser has no WebGPU');
+    // Registers the backend with tfjs on import; a failed import may be retried.
+    webgpuLoaded ??= import('@tensorflow/tfjs-backend-webgpu').catch((err: unknown) => {
+      webgpuLoaded = null;
+      throw err;
+    });
+    await webgpuLoaded;
   }
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`The ${name} backend could not be initialised.`);

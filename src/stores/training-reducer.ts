@@ -52,6 +52,8 @@ export interface TrainingState {
   /** The worker said WebGL failed: the next `ready` names the backend it fell back to. */
   fellBack: boolean;
   renderer: RendererInfo | null;
+  /** The backends the worker says this browser can run (webgpu only where it has an adapter). */
+  offered: Backend[];
   /** On wasm: the build tfjs loaded and its threads. */
   wasmRuntime: WorkerEventOf<'ready'>['wasm'] | null;
   step: number;
@@ -103,6 +105,7 @@ export function initialTrainingState(o: { backend: Backend; chosen: boolean; gra
     activeBackend: null,
     fellBack: false,
     renderer: null,
+    offered: ['webgl', 'wasm', 'cpu'],
     wasmRuntime: null,
     step: 0,
     epoch: 0,
@@ -159,6 +162,7 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
         backendReason: s.chosen ? null : (ev.reason ?? null),
         fellBack: false,
         renderer: ev.renderer,
+        ...(ev.offered ? { offered: ev.offered } : {}),
         wasmRuntime: ev.wasm ?? null,
         stepsPerEpoch: ev.stepsPerEpoch,
         parameters: ev.parameters,

@@ -17,7 +17,7 @@ import { useOverlayStore, type OverlayEdge } from './overlay';
 import { TrainingClient, type WorkerLike } from '../worker/client';
 import { nodeBadges } from '../runtime/badges';
 import { median } from '../runtime/stats';
-import type { Backend, DiagnosticShape, PortStat, WorkerEvent } from '../worker/protocol';
+import { Backend, type DiagnosticShape, type PortStat, type WorkerEvent } from '../worker/protocol';
 import { clearBreakpoint, clearRun, documentReplaced, flushPending, initialTrainingState, reduce, type Series, type TrainingState } from './training-reducer';
 
 export { emptySeries, reduce, type Notice, type Phase, type Series, type TrainingState } from './training-reducer';
@@ -77,7 +77,8 @@ const BACKEND_KEY = 'vae-lab:backend';
 function savedBackend(): Backend | null {
   try {
     const v = typeof localStorage !== 'undefined' ? localStorage.getItem(BACKEND_KEY) : null;
-    return v === 'webgl' || v === 'wasm' || v === 'cpu' ? v : null;
+    const parsed = Backend.safeParse(v);
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
@@ -408,6 +409,7 @@ export const useTrainingStore = defineStore('training', () => {
     activeBackend: field('activeBackend'),
     backendReason: field('backendReason'),
     renderer: field('renderer'),
+    offered: field('offered'),
     wasmRuntime: field('wasmRuntime'),
     seed,
     step: field('step'),

@@ -6,7 +6,8 @@
  *
  * The probe opens a 1×1 WebGL context in the worker (OffscreenCanvas), reads the unmasked
  * renderer (WEBGL_debug_renderer_info) and releases the context; it never starts tfjs-webgl.
- * No tfjs here.
+ * WebGPU is offered only where the browser hands out a GPU adapter (probeWebgpu); headless
+ * Chromium without a GPU has none. No tfjs here.
  */
 import type { Backend, RendererInfo } from './protocol';
 
@@ -40,6 +41,26 @@ export function probeWebgl(): RendererInfo | null {
   const info = rendererInfo(gl);
   gl.getExtension('WEBGL_lose_context')?.loseContext();
   return info;
+}
+
+/** The part of `navigator.gpu` the probe uses. */
+export interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/** Whether WebGPU can run here: `navigator.gpu` exists and returns an adapter. Never throws. */
+export async function probeWebgpu(gpu: GpuLike | undefined = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu): Promise<boolean> {
+  if (!gpu || typeof gpu.requestAdapter !== 'function') return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+/** The backends the menu lists, in order: webgpu only where the browser has an adapter. */
+export function offeredBackends(webgpu: boolean): Backend[] {
+  return webgpu ? ['webgl', 'webgpu', 'wasm', 'cpu'] : ['webgl', 'wasm', 'cpu'];
 }
 
 export interface BackendChoice {

@@ -53,16 +53,16 @@ export class BackendControl {
     return this.wasmInfo;
   }
 
-  /** Switches tfjs to `name`; WebGL that cannot start falls back to wasm (and says so). */
+  /** Switches tfjs to `name`; WebGL or WebGPU that cannot start falls back to wasm (and says so). */
   async use(name: Backend): Promise<void> {
     try {
       await useBackend(name, this.paths());
       this.active = name;
     } catch (err) {
-      if (name !== 'webgl') throw new WorkerError('BACKEND_FAILED', `The ${name} backend could not start: ${(err as Error).message}`);
+      if (name !== 'webgl' && name !== 'webgpu') throw new WorkerError('BACKEND_FAILED', `The ${name} backend could not start: ${(err as Error).message}`);
       await useBackend('wasm', this.paths());
       this.active = 'wasm';
-      this.hooks.fellBack(`WebGL is not available here (${(err as Error).message}); training on wasm instead.`);
+      this.hooks.fellBack(`${name === 'webgl' ? 'WebGL' : 'WebGPU'} is not available here (${(err as Error).message}); training on wasm instead.`);
     }
     this.rendererInfo = this.active === 'webgl' ? this.readRenderer() : null;
     this.wasmInfo = this.active === 'wasm' ? await wasmRuntime() : undefined;
@@ -76,7 +76,7 @@ export class BackendControl {
    * programs are cached by op and shape), so that Run answers with a step at once.
    */
   warmUp(plan: Plan, mnist: MnistRaw, seed: number): void {
-    if (this.active !== 'webgl') return;
+    if (this.active !== 'webgl' && this.active !== 'webgpu') return;
     let temp: Trainer | null = null;
     try {
       temp = createTrainer(plan, { mnist, seed, breakOnKlNegative: false });

@@ -14,7 +14,8 @@ import { DATA_EVENTS, DATA_REQUESTS } from './data-protocol';
 import { INSTRUMENT_EVENTS, INSTRUMENT_REQUESTS, instrumentTransferables, type InstrumentEvent } from './instruments-protocol';
 import { TRANSFER_EVENTS, TRANSFER_REQUESTS, transferTransferables } from './transfer-protocol';
 
-export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu'] as const;
+/** webgpu runs only where the browser hands the worker a GPU adapter (backend-choice.ts probeWebgpu). */
+export const BACKEND_NAMES = ['webgl', 'wasm', 'cpu', 'webgpu'] as const;
 export const Backend = z.enum(BACKEND_NAMES);
 export type Backend = z.infer<typeof Backend>;
 /** What init asks for: a backend, or 'auto' (the person has not chosen: the worker picks, src/worker/backend-choice.ts). */
@@ -159,6 +160,8 @@ export const WorkerEvent = z.discriminatedUnion('type', [
       .optional(),
     /** Why the worker chose this backend (init with 'auto'); absent when the person chose it. */
     reason: z.string().optional(),
+    /** The backends this browser can run (webgpu only where it has an adapter), in menu order. */
+    offered: z.array(Backend).optional(),
     seed: z.number(),
     step: z.number().int(),
     stepsPerEpoch: z.number().int(),

@@ -26,7 +26,7 @@ import { TaskQueue, yieldToEvents } from './task-queue';
 import { compileDocument, parseDocument } from './compile-document';
 import { WorkerData, type DataFiles } from './data-loading';
 import { BackendControl } from './backend-control';
-import { chooseBackend, probeWebgl } from './backend-choice';
+import { chooseBackend, offeredBackends, probeWebgl, probeWebgpu } from './backend-choice';
 import { StepCapture } from './step-capture';
 import { portStats } from './port-stats';
 import { probeSummary } from './probe-summary';
@@ -69,6 +69,8 @@ export class TrainingSession {
   private stale = false;
   /** Why the worker picked the backend (init 'auto'); undefined once the person chose one. */
   private reason: string | undefined;
+  /** The backends this browser can run (webgpu where it has an adapter), probed at the first init. */
+  private offered: Backend[] | null = null;
   private seed = 1;
   private options: Required<TrainOptions> = { ...DEFAULT_OPTIONS };
   private running = false;
@@ -291,6 +293,7 @@ export class TrainingSession {
         throw new WorkerError('DATA_LOAD_FAILED', `Could not load the MNIST digits: ${(err as Error).message}`, { fatal: true });
       }
     }
+    this.offered ??= offeredBackends(await probeWebgpu());
     const choice = requested === 'auto' ? chooseBackend(probeWebgl()) : null;
     this.reason = choice?.reason;
     this.disposeTrainer();
@@ -346,6 +349,7 @@ export class TrainingSession {
       backend: this.backends.current,
       renderer: this.backends.renderer,
       ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.offered ? { offered: this.offered } : {}),
       ...(this.backends.wasm ? { wasm: this.backends.wasm } : {}),
       seed: this.seed,
       step: 0,

@@ -22,6 +22,22 @@ function pageRenderer(page: Page): Promise<string> {
   });
 }
 
+/** Whether a worker of this page gets a WebGPU adapter, asked the way the training worker asks. */
+function workerHasAdapter(page: Page): Promise<boolean> {
+  return page.evaluate(
+    () =>
+      new Promise<boolean>((resolve, reject) => {
+        const src = 'navigator.gpu ? navigator.gpu.requestAdapter().then((a) => postMessage(a != null), () => postMessage(false)) : postMessage(false);';
+        const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+        w.onmessage = (e) => {
+          w.terminate();
+          resolve(e.data === true);
+        };
+        w.onerror = (e) => reject(new Error(e.message));
+      }),
+  );
+}
+
 describeWithTool('chromium', 'the backend the app picks by itself', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -38,6 +54,11 @@ describeWithTool('chromium', 'the backend the app picks by itself', () => {
     const expected = software ? 'wasm' : 'webgl';
     await expect.poll(() => panel(page), { timeout: 60_000 }).toBe(`${expected}/ready`);
     expect(await page.getByTestId('backend-select').inputValue()).toBe(expected);
+    // webgpu is listed exactly where a worker gets an adapter (headless Chromium without a GPU: never).
+    const adapter = await workerHasAdapter(page);
+    const options = await page.getByTestId('backend-select').locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    console.log(`[e2e backend] WebGPU adapter in a worker: ${adapter}; backend-select lists ${options.join(', ')}`);
+    expect(options).toEqual(adapter ? ['webgl', 'webgpu', 'wasm', 'cpu'] : ['webgl', 'wasm', 'cpu']);
     const reason = page.getByTestId('backend-reason');
     expect(await reason.count()).toBe(1);
     const said = await text(reason.page(), 'backend-reason');

@@ -1,6 +1,6 @@
 /** The backend the app starts on when the person has not chosen one (issue 16). */
 import { describe, expect, it } from 'vitest';
-import { SOFTWARE_RENDERER, chooseBackend, threadsNote } from '../../src/worker/backend-choice';
+import { SOFTWARE_RENDERER, chooseBackend, offeredBackends, probeWebgpu, threadsNote } from '../../src/worker/backend-choice';
 import { parseRequest } from '../../src/worker/protocol';
 
 const info = (renderer: string, vendor = 'Google Inc. (Google)') => ({ vendor, renderer, software: SOFTWARE_RENDERER.test(renderer) || SOFTWARE_RENDERER.test(vendor) });
@@ -42,5 +42,17 @@ describe('backend choice', () => {
     const plain = threadsNote({ build: 'simd', threads: 1, isolated: false, cores: 2 });
     expect(plain.text).toBe('1 thread (not isolated)');
     expect(plain.title).toMatch(/not cross-origin isolated/);
+  });
+
+  it('offers webgpu only where navigator.gpu returns an adapter', async () => {
+    const gpu = (adapter: () => Promise<unknown>) => ({ requestAdapter: adapter });
+    const offered = async (g: Parameters<typeof probeWebgpu>[0]) => offeredBackends(await probeWebgpu(g));
+    expect(await offered(gpu(async () => ({ features: new Set() })))).toEqual(['webgl', 'webgpu', 'wasm', 'cpu']);
+    // No adapter (headless Chromium without a GPU), no navigator.gpu, or a probe that throws: no webgpu.
+    for (const g of [gpu(async () => null), gpu(async () => undefined), undefined, gpu(() => Promise.reject(new Error('blocked')))]) {
+      expect(await offered(g)).toEqual(['webgl', 'wasm', 'cpu']);
+    }
+    // Node has no navigator.gpu: the default probe finds none.
+    expect(await probeWebgpu()).toBe(false);
   });
 });

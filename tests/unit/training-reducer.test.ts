@@ -174,4 +174,11 @@ describe('the training reducer', () => {
     expect(next).toMatchObject({ step: 1, detached: false });
     expect(next.series.step).toEqual([1]);
   });
+
+  it('lists the backends the worker offers: webgpu only when it reports an adapter', () => {
+    const fresh = initialTrainingState({ backend: 'webgl', chosen: false, graphCompiles: true });
+    expect(fresh.offered).not.toContain('webgpu');
+    expect(run(fresh, ready({ offered: ['webgl', 'webgpu', 'wasm', 'cpu'] })).offered).toEqual(['webgl', 'webgpu', 'wasm', 'cpu']);
+    expect(run(fresh, ready({ offered: ['webgl', 'webgpu', 'wasm', 'cpu'] }), ready({ offered: ['webgl', 'wasm', 'cpu'] })).offered).toEqual(['webgl', 'wasm', 'cpu']);
+  });
 });
