@@ -36,7 +36,7 @@ describe('worker protocol: requests are parsed at the boundary', () => {
       [{ type: 'explode' }, /type/],
       [{ type: 'step', n: 0 }, /n/],
       [{ type: 'step', n: 1.5 }, /n/],
-      [{ type: 'init', graph: {}, backend: 'webgpu', seed: 1 }, /backend/],
+      [{ type: 'init', graph: {}, backend: 'cuda', seed: 1 }, /backend/],
       [{ type: 'init', graph: {}, backend: 'wasm', seed: -1 }, /seed/],
       [{ type: 'setOptions', options: { lossJumpFactor: 0.5 } }, /lossJumpFactor/],
       [{ type: 'run', extra: true }, /extra|Unrecognized/i],
