@@ -90,6 +90,25 @@ describeWithTool('chromium', 'the backend the app picks by itself', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+  it('a remembered webgpu where the worker gets no adapter falls back to wasm, says so, and the menu lists no webgpu', async () => {
+    const { page, errors } = await openApp(browser, { width: 1400, height: 1000, init: () => localStorage.setItem('vae-lab:backend', 'webgpu') });
+    if (await workerHasAdapter(page)) {
+      console.log('[e2e backend] this browser has a WebGPU adapter: the fallback is not exercised here');
+      await expect.poll(() => panel(page), { timeout: 60_000 }).toBe('webgpu/ready');
+      await page.context().close();
+      return;
+    }
+    await expect.poll(() => panel(page), { timeout: 60_000 }).toBe('wasm/ready');
+    expect(await page.getByTestId('backend-select').inputValue()).toBe('wasm');
+    const options = await page.getByTestId('backend-select').locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    expect(options).toEqual(['webgl', 'wasm', 'cpu']);
+    await expect.poll(() => page.getByText(/WebGPU is not available here/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('train-step').click();
+    await expect.poll(() => text(page, 'metric-step'), { timeout: 30_000 }).toBe('1');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
   it('the built app is served cross-origin isolated, and its wasm backend loads the threaded build in bounded time (the old hang)', async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
     const res = await page.request.get(page.url());
