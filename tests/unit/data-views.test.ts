@@ -9,7 +9,7 @@ import { columnErrors, evenlySpaced, sampleRows, seriesView, tableView, toFileUn
 import { loadTable } from '../../src/runtime/data/table';
 import { datasetInfo } from '../../src/runtime/data/node-data';
 import { imagesOf } from '../../src/worker/grey-images';
-import { errorShare, featureSeries, fmt, polylinePoints, seriesRange } from '../../src/components/training/dataViews';
+import { columnScale, errorShare, featureSeries, fmt, polylinePoints, seriesRange } from '../../src/components/training/dataViews';
 import { classColour, classLegend, DIGIT_COLOURS } from '../../src/components/instruments/latent-math';
 import type { DataInfo } from '../../src/graph/structure';
 
@@ -150,6 +150,18 @@ describe('images of any H × W × C', () => {
 });
 
 describe('the views’ drawing helpers', () => {
+  it("fmt shows float noise of a column's scale as 0, and keeps tiny values of a tiny column", () => {
+    const col = { min: -4.12e-8, max: 231.5 };
+    expect(fmt(col.min, columnScale(col))).toBe('0');
+    expect(fmt(-0.003, columnScale(col))).toBe('-0.003');
+    expect(fmt(231.5, columnScale(col))).toBe('231.5');
+    // A column that is tiny everywhere keeps its values.
+    const tiny = { min: 1e-9, max: 4e-8 };
+    expect(fmt(2.5e-8, columnScale(tiny))).toBe('2.50e-8');
+    expect(fmt(-4.12e-8)).toBe('-4.12e-8');
+    expect(columnScale({ min: -7, max: 3 })).toBe(7);
+  });
+
   it('fmt gives about four significant digits', () => {
     expect(fmt(4299.999996)).toBe('4300');
     expect(fmt(18.8999)).toBe('18.9');

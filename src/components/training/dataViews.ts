@@ -3,12 +3,23 @@
  * as a person reads them, and a series as SVG polyline points. No DOM.
  */
 
-/** A value with about four significant digits ("–" when it is not a number). */
-export function fmt(v: number | null | undefined): string {
+/**
+ * A value with about four significant digits ("–" when it is not a number). With `scale`
+ * (the largest magnitude of the value's column), a value under a millionth of it is shown
+ * as 0: the data are float32 and standardised, so a column whose minimum is 0 comes back
+ * from its file units as float noise such as -4.12e-8.
+ */
+export function fmt(v: number | null | undefined, scale?: number): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (scale !== undefined && Number.isFinite(scale) && Math.abs(v) < Math.abs(scale) * 1e-6) return '0';
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
   return String(Number(v.toPrecision(4)));
+}
+
+/** The scale `fmt` rounds a column's values against: the larger magnitude of its extremes. */
+export function columnScale(c: { min: number; max: number }): number {
+  return Math.max(Math.abs(c.min), Math.abs(c.max));
 }
 
 /** The column's error as a share of its spread, clamped to [0, 1.5] for a bar (null without both). */
