@@ -14,7 +14,7 @@ import { encode as encodePng } from 'fast-png';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot, stepTo, waitTrainable } from './harness';
 import { describeWithTool, FASHION_MNIST_DIR } from '../fixtures/tools';
 import { mulberry32 } from '../../src/runtime/random';
 
@@ -47,17 +47,6 @@ function shapesZip(perClass: number, seed: number): Uint8Array {
     }
   }
   return zipSync(files);
-}
-
-async function waitTrainable(page: Page): Promise<void> {
-  await poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), 60_000).toBe('ready');
-  await poll(() => page.getByTestId('train-step').isEnabled(), 30_000).toBe(true);
-}
-
-async function stepTo(page: Page, expected: number): Promise<void> {
-  await page.getByTestId('train-step').click();
-  await poll(() => num(page, 'metric-step')).toBe(expected);
-  await poll(() => page.getByTestId('train-step').isEnabled()).toBe(true);
 }
 
 /** How many of the preview grid's pixels are neither white (the background) nor black, and how many are dark. */

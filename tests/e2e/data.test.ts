@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot, stepTo, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { mulberry32 } from '../../src/runtime/random';
 import { BROKEN_DEFAULTS, BROKEN_FILES, type BrokenFile } from '../fixtures/broken-data';
@@ -42,17 +42,6 @@ function syntheticCsv(rows: number, seed: number, holes: number[] = []): string 
     lines.push([...cells, ['amber', 'blue', 'crimson'][k]].join(','));
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function waitTrainable(page: Page): Promise<void> {
-  await poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), 60_000).toBe('ready');
-  await poll(() => page.getByTestId('train-step').isEnabled(), 30_000).toBe(true);
-}
-
-async function stepTo(page: Page, expected: number): Promise<void> {
-  await page.getByTestId('train-step').click();
-  await poll(() => num(page, 'metric-step')).toBe(expected);
-  await poll(() => page.getByTestId('train-step').isEnabled()).toBe(true);
 }
 
 async function diagnostics(page: Page): Promise<string[]> {

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { CHROMIUM_PATH } from '../fixtures/tools';
 
 export const SCREENSHOT_DIR = resolve(fileURLToPath(new URL('../../test-results/screenshots', import.meta.url)));
@@ -60,4 +60,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = join(SCREENSHOT_DIR, `${name.replace(/[^A-Za-z0-9._-]+/g, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Waits until the training panel is ready and Step is enabled. */
+export async function waitTrainable(page: Page): Promise<void> {
+  await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready');
+  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
+}
+
+/** Clicks Step and waits until the step counter reads `expected` and Step is enabled again. */
+export async function stepTo(page: Page, expected: number): Promise<void> {
+  await page.getByTestId('train-step').click();
+  await expect.poll(async () => Number(((await page.getByTestId('metric-step').first().textContent()) ?? '').trim()), { timeout: 30_000 }).toBe(expected);
+  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
 }
