@@ -78,7 +78,7 @@ export const PORT_KIND_INFO: Record<PortKind, { label: string; color: string; sh
     color: '#e15759',
     shape: 'triangle',
     help: {
-      formula: String.raw`\ell^{(i)} \in \mathbb{R},\ i = 1, \dots, B\quad\text{(the optimizer minimises } \tfrac{1}{B}\textstyle\sum_i \sum_{\text{losses}} \ell^{(i)})`,
+      formula: String.raw`\begin{gathered}\ell^{(i)} \in \mathbb{R},\ i = 1, \dots, B\\ \text{the optimizer minimises } \tfrac{1}{B}\textstyle\sum_i \sum_{\text{losses}} \ell^{(i)}\end{gathered}`,
       where: 'Leaves loss.kl, loss.reconstruction and loss.beta, and enters loss.beta (a KL to weight) or the optimizer (train.optimizer), which sums every loss wired into it.',
     },
   },

@@ -43,6 +43,9 @@ async function walkVisible(page: Page, done: Set<string>, shot?: string): Promis
     expect((await pop.getByTestId('help-what').textContent())?.trim()).toBe(entry!.what);
     expect(await pop.getByTestId('help-where').textContent()).toContain(entry!.where);
     expect(await pop.locator('.katex').count()).toBeGreaterThan(0);
+    // the formula is read whole, without scrolling sideways
+    const formulaOverflow = await pop.locator('.help-formula').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(formulaOverflow, `${topic}'s formula is ${formulaOverflow} px wider than its popover`).toBeLessThanOrEqual(1);
     // the popover lies inside the window
     const box = (await pop.boundingBox())!;
     const vp = page.viewportSize()!;

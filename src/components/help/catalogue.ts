@@ -124,7 +124,7 @@ const APP_ENTRIES: readonly HelpEntry[] = [
     title: 'Posterior-collapse alarm',
     what:
       'Posterior collapse: q(z|x) ≈ p(z) for every x, so z carries (almost) nothing about x and the decoder draws the same blur for every input. It happens when the KL term wins (a large β, a too-strong decoder).',
-    formula: String.raw`A = \#\big\{\, j : \mathrm{Var}_{\mathbf{x}}\big[\mu_j(\mathbf{x})\big] > ${ACTIVE_VAR} \,\big\},\qquad \text{collapsed} \iff A = 0 \ \lor\ \overline{D}_{\mathrm{KL}} < ${COLLAPSE_KL_NATS}\ \text{nats}`,
+    formula: String.raw`\begin{gathered}A = \#\big\{\, j : \mathrm{Var}_{\mathbf{x}}\big[\mu_j(\mathbf{x})\big] > ${ACTIVE_VAR} \,\big\}\\ \text{collapsed} \iff A = 0 \ \lor\ \overline{D}_{\mathrm{KL}} < ${COLLAPSE_KL_NATS}\ \text{nats}\end{gathered}`,
     where: "The encoder's μ (vae.encoder's mu) and the KL (loss.kl) on the held-out split, measured with every held-out evaluation.",
     note: `${collapseRuleText()} (Rule: src/runtime/instruments/collapse.ts: minimum step ${COLLAPSE_MIN_STEPS}, ${COLLAPSE_CONSECUTIVE} consecutive evaluations.)`,
   },
@@ -132,7 +132,7 @@ const APP_ENTRIES: readonly HelpEntry[] = [
     topic: 'kl-bars',
     title: 'KL per latent dimension',
     what: 'One bar per dimension z_j of the code: its held-out KL in nats. Dark bars are active units (μ_j moves with x); flat bars are dimensions the model has stopped using. The count of active units sums them up.',
-    formula: String.raw`D_{\mathrm{KL},j} = \frac{1}{n}\sum_{i=1}^{n} -\frac{1}{2}\Big(1 + \log\sigma_j^{2\,(i)} - \big(\mu_j^{(i)}\big)^2 - \sigma_j^{2\,(i)}\Big),\quad \text{active} \iff \mathrm{Var}_i\big[\mu_j^{(i)}\big] > ${ACTIVE_VAR}`,
+    formula: String.raw`\begin{gathered}D_{\mathrm{KL},j} = \frac{1}{n}\sum_{i=1}^{n} -\frac{1}{2}\Big(1 + \log\sigma_j^{2\,(i)} - \big(\mu_j^{(i)}\big)^2 - \sigma_j^{2\,(i)}\Big)\\ \text{active} \iff \mathrm{Var}_i\big[\mu_j^{(i)}\big] > ${ACTIVE_VAR}\end{gathered}`,
     where: "The encoder's μ and log σ² (vae.encoder, or the nodes wired into loss.kl's mu and logvar) on every held-out example, summed per dimension instead of per example.",
   },
   {
@@ -160,7 +160,7 @@ const APP_ENTRIES: readonly HelpEntry[] = [
     topic: 'latent-codes',
     title: 'Held-out codes',
     what: 'Each held-out digit as a dot at its code μ(x), coloured by its label: with d = 2 the code itself, with d > 2 its first two principal components. Classes that separate mean z carries what the digit is.',
-    formula: String.raw`\mu^{(i)} = \mu_{\phi}\big(\mathbf{x}^{(i)}\big),\quad \text{projected on the top two eigenvectors of } \mathrm{Cov}_i\big[\mu^{(i)}\big]`,
+    formula: String.raw`\begin{gathered}\mu^{(i)} = \mu_{\phi}\big(\mathbf{x}^{(i)}\big),\ \text{projected on the top two}\\ \text{eigenvectors of } \mathrm{Cov}_i\big[\mu^{(i)}\big]\end{gathered}`,
     where: "The encoder's mu (vae.encoder, or the node wired into the reparameterization's mu) on the data node's held-out split; the colour is the data node's label.",
   },
   {
