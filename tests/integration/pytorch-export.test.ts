@@ -302,6 +302,21 @@ describeWithTool('torch', 'PyTorch export: train.py --replay gives VAE Lab\'s pe
     });
   }
 
+  // The rnn decoder's `hidden` layers act on every step's state ([K·B, T, units] here): two of
+  // them, elu (not the default relu), and K = 2 samples of z, so each layer maps a 4-axis tensor.
+  it('arch "rnn" decoder with two per-step hidden layers (elu) and K = 2 samples of z, GRU', async () => {
+    const g = edit(
+      archVae(
+        { id: 'data', type: 'data.sequence', params: { file: 'sample:seattle-weather', columns: ['precipitation', 'temp_max', 'temp_min', 'wind'], length: 8, stride: 4, batchSize: 32 } },
+        { arch: 'rnn', cell: 'gru', rnnUnits: 12, hidden: [10, 6], activation: 'elu', latentDim: 4 },
+        { arch: 'rnn', cell: 'gru', rnnUnits: 12, hidden: [10, 6], activation: 'elu', outputActivation: 'none' },
+        'gaussian',
+      ),
+      [setParam('z', 'samples', 2)],
+    );
+    await replays('arch-rnn-hidden', g, await loadWithData(g, join(work, 'arch-rnn-hidden', 'graph')));
+  });
+
   it('data.table (sample:penguins, standardised, labels), recorded and exported by the CLI', async () => {
     const g = smallGraph([
       { id: 'data', type: 'data.table', params: { file: 'sample:penguins', columns: ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'], labelColumn: 'Species', batchSize: 32 } },
