@@ -367,9 +367,13 @@ describeWithTool('torch', 'PyTorch export: train.py --replay gives VAE Lab\'s pe
     expect(diff.parts).toBeLessThan(TOL);
   });
 
-  it('torchrun --nproc_per_node 2 replays K = 5 with an uneven batch split (101 = 51 + 50) as one process does', async () => {
-    const g = edit(preset('k-samples.json'), [setParam('data', 'batchSize', 101)]);
-    const { dir, rec, recorded } = exportAndRecord('torchrun', g, 3);
+  /**
+   * torchrun --nproc_per_node 2 (gloo, CPU): the replay under DistributedDataParallel gives the
+   * record's losses and one process's, with an uneven batch split (each rank its rows of the
+   * batch and of every per-example noise tensor).
+   */
+  async function torchrunReplays(name: string, g: Graph, loaded?: { plan: Plan; data: DataSource }): Promise<void> {
+    const { dir, rec, recorded } = exportAndRecord(name, g, 3, loaded);
     const port = await freePort();
     const args = ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '0:1', '--tee', '0:1', '--master_addr', '127.0.0.1', '--master_port', String(port)];
     const two = await runGroup(PY, [...args, join(dir, 'train.py'), '--replay', rec, '--json'], { timeoutMs: 150_000, env: { OMP_NUM_THREADS: '1' } });
@@ -378,11 +382,38 @@ describeWithTool('torch', 'PyTorch export: train.py --replay gives VAE Lab\'s pe
     expect(one.code, one.out.slice(-2000)).toBe(0);
     const vsRecord = compareRuns(recorded, metricsOf(steps(two)));
     const vsOne = compareRuns(metricsOf(steps(one)), metricsOf(steps(two)));
-    console.info(`torchrun 2 processes vs the record: loss ${vsRecord.loss.toExponential(2)}, recon/KL ${vsRecord.parts.toExponential(2)}; vs one process: loss ${vsOne.loss.toExponential(2)}, recon/KL ${vsOne.parts.toExponential(2)}`);
+    console.info(`torchrun 2 processes, ${name}, vs the record: loss ${vsRecord.loss.toExponential(2)}, recon/KL ${vsRecord.parts.toExponential(2)}; vs one process: loss ${vsOne.loss.toExponential(2)}, recon/KL ${vsOne.parts.toExponential(2)}`);
     for (const d of [vsRecord, vsOne]) {
       expect(d.loss).toBeLessThan(TOL);
       expect(d.parts).toBeLessThan(TOL);
     }
+  }
+
+  it('torchrun --nproc_per_node 2 replays K = 5 with an uneven batch split (101 = 51 + 50) as one process does', () =>
+    torchrunReplays('torchrun', edit(preset('k-samples.json'), [setParam('data', 'batchSize', 101)])));
+
+  it('torchrun --nproc_per_node 2 replays the arch "conv" VAE (MNIST binarized by sampling, 33 = 17 + 16) as one process does', () =>
+    torchrunReplays(
+      'torchrun-conv',
+      archVae(
+        { id: 'data', type: 'data.mnist', params: { batchSize: 33, heldOut: 200, binarize: 'sample' } },
+        { arch: 'conv', channels: [4, 8], hidden: [16], latentDim: 4 },
+        { arch: 'conv', channels: [4, 8], hidden: [16] },
+        'bernoulli',
+      ),
+    ));
+
+  it('torchrun --nproc_per_node 2 replays the arch "rnn" VAE (GRU, per-step hidden layer, K = 2; 33 = 17 + 16) as one process does', async () => {
+    const g = edit(
+      archVae(
+        { id: 'data', type: 'data.sequence', params: { file: 'sample:seattle-weather', columns: ['precipitation', 'temp_max', 'temp_min', 'wind'], length: 8, stride: 4, batchSize: 33 } },
+        { arch: 'rnn', cell: 'gru', rnnUnits: 12, hidden: [10], latentDim: 4 },
+        { arch: 'rnn', cell: 'gru', rnnUnits: 12, hidden: [10], outputActivation: 'none' },
+        'gaussian',
+      ),
+      [setParam('z', 'samples', 2)],
+    );
+    await torchrunReplays('torchrun-rnn', g, await loadWithData(g, join(work, 'torchrun-rnn', 'graph')));
   });
 });
 
