@@ -9,37 +9,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
+import { weatherWindowsGraph } from '../fixtures/weather-graph';
 
 const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
-
-/** An MLP VAE on 16-day windows of four weather columns. */
-const GRAPH = {
-  format: 'vae-lab/graph',
-  version: 1,
-  meta: { name: 'Weather windows' },
-  training: { seed: 2 },
-  nodes: [
-    { id: 'seq', type: 'data.sequence', params: { file: 'sample:seattle-weather', length: 16, batchSize: 8 }, position: { x: 0, y: 100 } },
-    { id: 'enc', type: 'vae.encoder', params: { hidden: [32], latentDim: 4 }, position: { x: 260, y: 100 } },
-    { id: 'rep', type: 'vae.reparameterize', position: { x: 520, y: 40 } },
-    { id: 'dec', type: 'vae.decoder', params: { hidden: [32], outputActivation: 'none' }, position: { x: 780, y: 40 } },
-    { id: 'rec', type: 'loss.reconstruction', params: { likelihood: 'gaussian' }, position: { x: 1040, y: 100 } },
-    { id: 'kl', type: 'loss.kl', position: { x: 780, y: 260 } },
-    { id: 'opt', type: 'train.optimizer', params: { learningRate: 0.003 }, position: { x: 1300, y: 160 } },
-  ],
-  edges: [
-    ['seq.x', 'enc.x'],
-    ['enc.mu', 'rep.mu'],
-    ['enc.logvar', 'rep.logvar'],
-    ['enc.mu', 'kl.mu'],
-    ['enc.logvar', 'kl.logvar'],
-    ['rep.z', 'dec.z'],
-    ['dec.xHat', 'rec.xHat'],
-    ['seq.x', 'rec.x'],
-    ['rec.nll', 'opt.loss'],
-    ['kl.kl', 'opt.loss'],
-  ].map(([from, to]) => ({ from, to })),
-};
 
 describeWithTool('chromium', 'a sequence graph in the browser', () => {
   let browser: Browser;
@@ -54,7 +26,7 @@ describeWithTool('chromium', 'a sequence graph in the browser', () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
-    await page.getByTestId('file-open').setInputFiles({ name: 'weather.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(GRAPH)) });
+    await page.getByTestId('file-open').setInputFiles({ name: 'weather.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(weatherWindowsGraph())) });
     await expect.poll(() => page.getByTestId('graph-name').textContent(), { timeout: 20_000 }).toBe('Weather windows');
     await expect
       .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { weatherWindowsGraph } from '../fixtures/weather-graph';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vae-lab.mjs');
@@ -143,41 +144,10 @@ describe('the CLI with a data.table node', () => {
   });
 });
 
-/** A sequence VAE on the shipped sample:seattle-weather (1,461 days; 4 numeric columns): windows of 16 days. */
-function sequenceGraph(stride: number): string {
-  return JSON.stringify({
-    format: 'vae-lab/graph',
-    version: 1,
-    meta: { name: 'weather windows' },
-    training: { seed: 2 },
-    nodes: [
-      { id: 'seq', type: 'data.sequence', params: { file: 'sample:seattle-weather', length: 16, stride, batchSize: 8 } },
-      { id: 'enc', type: 'vae.encoder', params: { hidden: [32], latentDim: 4 } },
-      { id: 'rep', type: 'vae.reparameterize' },
-      { id: 'dec', type: 'vae.decoder', params: { hidden: [32], outputActivation: 'none' } },
-      { id: 'rec', type: 'loss.reconstruction', params: { likelihood: 'gaussian' } },
-      { id: 'kl', type: 'loss.kl' },
-      { id: 'opt', type: 'train.optimizer', params: { learningRate: 0.003 } },
-    ],
-    edges: [
-      ['seq.x', 'enc.x'],
-      ['enc.mu', 'rep.mu'],
-      ['enc.logvar', 'rep.logvar'],
-      ['enc.mu', 'kl.mu'],
-      ['enc.logvar', 'kl.logvar'],
-      ['rep.z', 'dec.z'],
-      ['dec.xHat', 'rec.xHat'],
-      ['seq.x', 'rec.x'],
-      ['rec.nll', 'opt.loss'],
-      ['kl.kl', 'opt.loss'],
-    ].map(([from, to]) => ({ from, to })),
-  });
-}
-
 describe('the CLI with a data.sequence node on sample:seattle-weather', () => {
   beforeAll(() => {
-    writeFileSync(at('weather.json'), sequenceGraph(0));
-    writeFileSync(at('weather-overlap.json'), sequenceGraph(4));
+    writeFileSync(at('weather.json'), JSON.stringify(weatherWindowsGraph()));
+    writeFileSync(at('weather-overlap.json'), JSON.stringify(weatherWindowsGraph({ stride: 4 })));
   });
 
   it('windows of 16 days without overlap (81 train, the last 10 held out): 100 steps, the loss and the held-out −ELBO fall', async () => {

@@ -21,6 +21,7 @@ import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/work
 import { TrainingSession } from '../../src/worker/session';
 import { ASSET_DIR } from '../../src/cli/data-files';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
+import { weatherWindowsGraph } from '../fixtures/weather-graph';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LONG = 300_000;
@@ -107,35 +108,6 @@ describe('tables: per-column error in the file’s units and rows side by side (
   );
 });
 
-/** A GRU-free sequence VAE on sample:seattle-weather: windows of 16 days. */
-const WEATHER = {
-  format: 'vae-lab/graph',
-  version: 1,
-  meta: { name: 'weather windows' },
-  training: { seed: 2 },
-  nodes: [
-    { id: 'seq', type: 'data.sequence', params: { file: 'sample:seattle-weather', length: 16, batchSize: 8 } },
-    { id: 'enc', type: 'vae.encoder', params: { hidden: [32], latentDim: 4 } },
-    { id: 'rep', type: 'vae.reparameterize' },
-    { id: 'dec', type: 'vae.decoder', params: { hidden: [32], outputActivation: 'none' } },
-    { id: 'rec', type: 'loss.reconstruction', params: { likelihood: 'gaussian' } },
-    { id: 'kl', type: 'loss.kl' },
-    { id: 'opt', type: 'train.optimizer', params: { learningRate: 0.003 } },
-  ],
-  edges: [
-    ['seq.x', 'enc.x'],
-    ['enc.mu', 'rep.mu'],
-    ['enc.logvar', 'rep.logvar'],
-    ['enc.mu', 'kl.mu'],
-    ['enc.logvar', 'kl.logvar'],
-    ['rep.z', 'dec.z'],
-    ['dec.xHat', 'rec.xHat'],
-    ['seq.x', 'rec.x'],
-    ['rec.nll', 'opt.loss'],
-    ['kl.kl', 'opt.loss'],
-  ].map(([from, to]) => ({ from, to })),
-};
-
 describe('sequences: held-out windows drawn over their inputs (sample:seattle-weather)', () => {
   it(
     'three of the ten held-out windows, first and last included, as the CSV’s rows in time order; per-feature errors over all ten',
@@ -143,7 +115,7 @@ describe('sequences: held-out windows drawn over their inputs (sample:seattle-we
       const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
       const { tmpdir } = await import('node:os');
       const dir = mkdtempSync(`${tmpdir()}/vae-lab-views-`);
-      writeFileSync(`${dir}/weather.json`, JSON.stringify(WEATHER));
+      writeFileSync(`${dir}/weather.json`, JSON.stringify(weatherWindowsGraph()));
       const loaded = await loadGraph(`${dir}/weather.json`);
       rmSync(dir, { recursive: true, force: true });
       if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
