@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
-import { weatherWindowsGraph } from '../fixtures/weather-graph';
+import { weatherWindowsGraph } from '../fixtures/small-graphs';
 
 const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
 

@@ -21,7 +21,7 @@ import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/work
 import { TrainingSession } from '../../src/worker/session';
 import { ASSET_DIR } from '../../src/cli/data-files';
 import { loadMnistNode } from '../../src/runtime/data/mnist-node';
-import { weatherWindowsGraph } from '../fixtures/weather-graph';
+import { vaeEdges, weatherWindowsGraph } from '../fixtures/small-graphs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LONG = 300_000;
@@ -185,18 +185,7 @@ describe('images of any H × W × C: an RGB data.images source of 6 × 10 × 3',
           { id: 'kl', type: 'loss.kl' },
           { id: 'opt', type: 'train.optimizer' },
         ],
-        edges: [
-          ['img.x', 'enc.x'],
-          ['enc.mu', 'rep.mu'],
-          ['enc.logvar', 'rep.logvar'],
-          ['enc.mu', 'kl.mu'],
-          ['enc.logvar', 'kl.logvar'],
-          ['rep.z', 'dec.z'],
-          ['dec.xHat', 'rec.xHat'],
-          ['img.x', 'rec.x'],
-          ['rec.nll', 'opt.loss'],
-          ['kl.kl', 'opt.loss'],
-        ].map(([from, to]) => ({ from, to })),
+        edges: vaeEdges('img'),
       }),
       registry,
     );
