@@ -11,10 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
-import { TrainingSession } from '../../src/worker/session';
-import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
+import type { WorkerEventOf } from '../../src/worker/protocol';
 import { COLLAPSE_CALM, COLLAPSE_CONSECUTIVE, COLLAPSE_MIN_STEPS, watchCollapse } from '../../src/runtime/instruments/collapse';
+import { SessionHarness } from '../fixtures/session-harness';
 
 const PRESET = 'standard-vae';
 const graph = JSON.parse(readFileSync(new URL(`../../presets/${PRESET}.json`, import.meta.url), 'utf8'));
@@ -23,29 +22,11 @@ const graph = JSON.parse(readFileSync(new URL(`../../presets/${PRESET}.json`, im
 const EVERY = 25;
 const LAST = COLLAPSE_MIN_STEPS + EVERY * (COLLAPSE_CONSECUTIVE - 1);
 
-class Harness {
-  events: WorkerEvent[] = [];
-  session = new TrainingSession({
-    post: (ev) => {
-      const p = parseEvent(ev);
-      if (!p.ok) throw new Error(p.message);
-      this.events.push(ev);
-    },
-    loadMnist: () => loadMnistNode(),
-  });
-  send(msg: unknown) {
-    return this.session.handle(msg);
-  }
-  last<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T> | undefined {
-    return this.events.filter((e): e is WorkerEventOf<T> => e.type === type).at(-1);
-  }
-}
-
 /** The cpu backend runs this many steps, then must give wasm's statistics (about 3 s a step on cpu: 250 would take minutes). */
 const CPU_STEPS = 10;
 
 describe(`the ${PRESET} preset never raises the collapse alarm`, () => {
-  const sessions: Harness[] = [];
+  const sessions: SessionHarness[] = [];
   /** wasm's held-out statistics at CPU_STEPS, for the cpu comparison. */
   let wasmEarly: WorkerEventOf<'latentStats'> | undefined;
   afterAll(async () => {
@@ -53,7 +34,7 @@ describe(`the ${PRESET} preset never raises the collapse alarm`, () => {
   });
 
   it(`on wasm: ${LAST} steps, held-out statistics every ${EVERY} (as the app asks), the alarm never fires`, async () => {
-    const h = new Harness();
+    const h = new SessionHarness();
     sessions.push(h);
     await h.send({ type: 'init', graph, backend: 'wasm', seed: 1 });
     expect(h.last('ready')!.backend).toBe('wasm');
@@ -78,7 +59,7 @@ describe(`the ${PRESET} preset never raises the collapse alarm`, () => {
 
   it(`on cpu (switched to from wasm, as in the report): the same held-out statistics as wasm at step ${CPU_STEPS}, so wasm's verdict holds for cpu`, async () => {
     expect(wasmEarly).toBeDefined();
-    const h = new Harness();
+    const h = new SessionHarness();
     sessions.push(h);
     await h.send({ type: 'init', graph, backend: 'wasm', seed: 1 });
     await h.send({ type: 'setBackend', backend: 'cpu' });

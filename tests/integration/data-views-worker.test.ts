@@ -18,10 +18,8 @@ import { createTrainer, type Trainer } from '../../src/runtime/trainer';
 import { ImageGrids, GRID_COUNT } from '../../src/worker/image-grids';
 import { InstrumentHandlers } from '../../src/worker/instruments';
 import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
-import { TrainingSession } from '../../src/worker/session';
-import { ASSET_DIR } from '../../src/cli/data-files';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
 import { vaeEdges, weatherWindowsGraph } from '../fixtures/small-graphs';
+import { SessionHarness, sampleFiles } from '../fixtures/session-harness';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LONG = 300_000;
@@ -209,32 +207,23 @@ describe('the instruments’ compare in the worker on a data file graph (tabular
   it(
     'compares the open graph with a reference on the session’s loaded penguins: itself is the same, another learning rate diverges at the update',
     async () => {
-      const events: WorkerEvent[] = [];
-      const session = new TrainingSession({
-        post: (ev) => void events.push(ev),
-        loadMnist: () => loadMnistNode(),
-        dataFiles: {
-          asset: async (path) => new Uint8Array(readFileSync(`${ASSET_DIR}${path}`)),
-          kept: async () => null,
-          keep: async () => undefined,
-        },
-      });
+      const h = new SessionHarness({ dataFiles: sampleFiles });
       const graph = JSON.parse(readFileSync(`${ROOT}presets/tabular-vae.json`, 'utf8')) as { nodes: Array<{ id: string; params: Record<string, unknown> }> };
-      await session.handle({ type: 'init', graph, backend: 'wasm', seed: 1 });
-      expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      await h.send({ type: 'init', graph, backend: 'wasm', seed: 1 });
+      expect(h.of('error')).toEqual([]);
       const lr = JSON.parse(JSON.stringify(graph)) as typeof graph;
       lr.nodes.find((n) => n.id === 'opt')!.params.learningRate = 0.01;
       const results: Array<WorkerEventOf<'compareResult'>['result']> = [];
       for (const reference of [graph, lr]) {
-        await session.handle({ type: 'compare', graph, reference, steps: 3 });
-        const ev = events.filter((e): e is WorkerEventOf<'compareResult'> => e.type === 'compareResult').at(-1);
-        expect(ev, JSON.stringify(events.filter((e) => e.type === 'instrumentError'))).toBeDefined();
+        await h.send({ type: 'compare', graph, reference, steps: 3 });
+        const ev = h.last('compareResult');
+        expect(ev, JSON.stringify(h.of('instrumentError'))).toBeDefined();
         expect(parseEvent(ev!).ok).toBe(true);
         results.push(ev!.result);
       }
       expect(results[0]).toMatchObject({ event: 'same', steps: 3 });
       expect(results[1]).toMatchObject({ event: 'diverged', step: 1, node: 'opt', port: null });
-      await session.handle({ type: 'dispose' });
+      await h.send({ type: 'dispose' });
     },
     LONG,
   );

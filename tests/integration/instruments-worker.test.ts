@@ -8,40 +8,16 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/runtime/backends';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
-import { TrainingSession } from '../../src/worker/session';
-import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
 import { parseGraph } from '../../src/graph/schema';
 import { applyFixes, parseAnswerKey } from '../../src/graph/answers';
 import { registry } from '../../nodes';
+import { SessionHarness } from '../fixtures/session-harness';
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(`../../presets/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const latent2d = read('latent-2d.json');
 
-class Harness {
-  events: WorkerEvent[] = [];
-  session = new TrainingSession({
-    post: (ev) => {
-      // Every event must pass the protocol's own parser (what the client does).
-      const p = parseEvent(ev);
-      if (!p.ok) throw new Error(p.message);
-      this.events.push(ev);
-    },
-    loadMnist: () => loadMnistNode(),
-  });
-  send(msg: unknown) {
-    return this.session.handle(msg);
-  }
-  of<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T>[] {
-    return this.events.filter((e): e is WorkerEventOf<T> => e.type === type);
-  }
-  last<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T> | undefined {
-    return this.of(type).at(-1);
-  }
-}
-
 describe('instrument requests in the training session (wasm)', () => {
-  const h = new Harness();
+  const h = new SessionHarness();
   beforeAll(async () => {
     await useBackend('wasm');
     await h.send({ type: 'init', graph: latent2d, backend: 'wasm', seed: 1 });
@@ -64,7 +40,7 @@ describe('instrument requests in the training session (wasm)', () => {
   });
 
   it('compare leaves the session untouched: same weights, same next step as without it', async () => {
-    const other = new Harness();
+    const other = new SessionHarness();
     try {
       await other.send({ type: 'init', graph: latent2d, backend: 'wasm', seed: 1 });
       await other.send({ type: 'step', n: 30 });
@@ -178,7 +154,7 @@ describe('decoding through a hand-wired decoder path: the bug hunt, fixed', () =
     if (!g.ok || !key.ok) throw new Error('preset or key does not parse');
     const fixed = applyFixes(g.graph, key.key.bugs, registry);
     if (!fixed.ok) throw new Error(fixed.diagnostic.message);
-    const h = new Harness();
+    const h = new SessionHarness();
     try {
       await h.send({ type: 'init', graph: JSON.parse(JSON.stringify(fixed.graph)), backend: 'wasm', seed: 1 });
       expect(h.last('ready')).toBeDefined();

@@ -11,12 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/runtime/backends';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
 import { sha256Hex } from '../../src/runtime/data/hash';
 import { ASSET_DIR } from '../../src/cli/data-files';
-import { TrainingSession } from '../../src/worker/session';
 import type { DataFiles } from '../../src/worker/data-loading';
-import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
+import { SessionHarness } from '../fixtures/session-harness';
 
 const tableGraph = JSON.parse(readFileSync(new URL('../fixtures/graphs/table-vae.json', import.meta.url), 'utf8'));
 
@@ -66,23 +64,10 @@ class MemoryFiles implements DataFiles {
   }
 }
 
-class Harness {
-  events: WorkerEvent[] = [];
-  files = new MemoryFiles();
-  session = new TrainingSession({ post: (ev) => this.events.push(ev), loadMnist: () => loadMnistNode(), dataFiles: this.files });
-  /** Sends a message as the page would; every event must parse as the page parses it. */
-  async send(msg: unknown) {
-    await this.session.handle(msg);
-    for (const ev of this.events) expect(parseEvent(ev).ok, JSON.stringify(ev).slice(0, 300)).toBe(true);
-  }
-  of<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T>[] {
-    return this.events.filter((e): e is WorkerEventOf<T> => e.type === type);
-  }
-  last<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T> | undefined {
-    return this.of(type).at(-1);
-  }
-  clear() {
-    this.events = [];
+/** The session with its data files in memory. */
+class Harness extends SessionHarness {
+  constructor(readonly files = new MemoryFiles()) {
+    super({ dataFiles: files });
   }
 }
 

@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/runtime/backends';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
-import { TrainingSession } from '../../src/worker/session';
-import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
+import { parseEvent } from '../../src/worker/protocol';
+import { SessionHarness } from '../fixtures/session-harness';
 
 const standard = JSON.parse(readFileSync(new URL('../../presets/standard-vae.json', import.meta.url), 'utf8'));
 const overflow = JSON.parse(readFileSync(new URL('../e2e/fixtures/training-sigma-overflow.json', import.meta.url), 'utf8'));
@@ -23,46 +22,14 @@ function withParam(graph: typeof standard, node: string, param: string, value: u
   return g;
 }
 
-class Harness {
-  events: WorkerEvent[] = [];
-  transfers = 0;
-  session = new TrainingSession({
-    post: (ev, transfer) => {
-      this.events.push(ev);
-      this.transfers += transfer?.length ?? 0;
-    },
-    loadMnist: () => loadMnistNode(),
-  });
-  send(msg: unknown) {
-    return this.session.handle(msg);
-  }
-  of<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T>[] {
-    return this.events.filter((e): e is WorkerEventOf<T> => e.type === type);
-  }
-  last<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T> | undefined {
-    const all = this.of(type);
-    return all[all.length - 1];
-  }
-  clear() {
-    this.events = [];
-  }
-  async until(pred: () => boolean, ms = 60_000) {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
-
-async function started(graph: unknown = standard, seed = 1): Promise<Harness> {
-  const h = new Harness();
+async function started(graph: unknown = standard, seed = 1): Promise<SessionHarness> {
+  const h = new SessionHarness();
   await h.send({ type: 'init', graph, backend: 'wasm', seed });
   return h;
 }
 
 describe('the training worker handler, inline in Node (wasm)', () => {
-  const sessions: Harness[] = [];
+  const sessions: SessionHarness[] = [];
   beforeAll(async () => {
     await useBackend('wasm');
   });
@@ -113,7 +80,7 @@ describe('the training worker handler, inline in Node (wasm)', () => {
   });
 
   it('a ready says how many rebuilds are still queued behind it; only the last one skips none', async () => {
-    const h = new Harness();
+    const h = new SessionHarness();
     sessions.push(h);
     const a = h.send({ type: 'init', graph: standard, backend: 'wasm', seed: 1 });
     const b = h.send({ type: 'reset', seed: 2 });
@@ -165,7 +132,7 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     const c = await started(standard, 8);
     sessions.push(a, b, c);
     for (const h of [a, b, c]) await h.send({ type: 'step', n: 2 });
-    const losses = (h: Harness) => h.of('stepped').map((s) => s.metrics.loss);
+    const losses = (h: SessionHarness) => h.of('stepped').map((s) => s.metrics.loss);
     expect(losses(a)).toHaveLength(2);
     expect(losses(b)).toEqual(losses(a));
     expect(losses(c)[0]).not.toBe(losses(a)[0]);
@@ -293,7 +260,7 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     await h.send(null);
     const errors = h.of('error');
     expect(errors.map((e) => e.code)).toEqual(['BAD_REQUEST', 'BAD_REQUEST', 'BAD_REQUEST']);
-    const bad = new Harness();
+    const bad = new SessionHarness();
     await bad.send({ type: 'init', graph: { ...clone(standard), nodes: [...clone(standard).nodes, { id: 'x', type: 'nope', params: {} }] }, backend: 'wasm', seed: 1 });
     const e = bad.last('error')!;
     expect(e.code).toBe('COMPILE');

@@ -9,43 +9,15 @@ import { readFileSync } from 'node:fs';
 import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/runtime/backends';
-import { loadMnistNode } from '../../src/runtime/data/mnist-node';
-import { TrainingSession } from '../../src/worker/session';
-import { parseEvent, type WorkerEvent, type WorkerEventOf } from '../../src/worker/protocol';
 import { decodeSafetensors } from '../../src/export/safetensors';
 import { DATA_FILES } from '../../src/export/pytorch';
-import { ASSET_DIR } from '../../src/cli/data-files';
-import { join } from 'node:path';
+import { SessionHarness, sampleFiles } from '../fixtures/session-harness';
 
 const preset = (name: string) => JSON.parse(readFileSync(new URL(`../../presets/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const standard = preset('standard-vae.json');
 const latent2d = preset('latent-2d.json');
 
-class Harness {
-  events: WorkerEvent[] = [];
-  session = new TrainingSession({
-    // The app's bundled sample files (sample:penguins…); nothing kept besides.
-    dataFiles: { asset: async (path: string) => new Uint8Array(readFileSync(join(ASSET_DIR, path))), kept: async () => null, keep: async () => {} },
-    post: (ev) => {
-      // Every event must pass the protocol's own parser (what the main thread does).
-      const parsed = parseEvent(ev);
-      if (!parsed.ok) throw new Error(parsed.message);
-      this.events.push(ev);
-    },
-    loadMnist: () => loadMnistNode(),
-  });
-  send(msg: unknown) {
-    return this.session.handle(msg);
-  }
-  last<T extends WorkerEvent['type']>(type: T): WorkerEventOf<T> | undefined {
-    return this.events.filter((e): e is WorkerEventOf<T> => e.type === type).at(-1);
-  }
-  clear() {
-    this.events = [];
-  }
-}
-
-async function saved(h: Harness): Promise<Uint8Array> {
+async function saved(h: SessionHarness): Promise<Uint8Array> {
   h.clear();
   await h.send({ type: 'saveWeights' });
   const ev = h.last('weightsSaved');
@@ -60,8 +32,8 @@ function tensors(bytes: Uint8Array) {
 }
 
 describe('weights in and out, and the export, in the training worker (wasm, inline)', () => {
-  const h = new Harness();
-  const other = new Harness();
+  const h = new SessionHarness({ dataFiles: sampleFiles });
+  const other = new SessionHarness({ dataFiles: sampleFiles });
   beforeAll(async () => {
     await useBackend('wasm');
     await h.send({ type: 'init', graph: standard, backend: 'wasm', seed: 3 });
@@ -159,7 +131,7 @@ describe('weights in and out, and the export, in the training worker (wasm, inli
   }, 120_000);
 
   it('exports a file-backed graph (the tabular preset, sample:penguins) with its examples as loaded', async () => {
-    const tab = new Harness();
+    const tab = new SessionHarness({ dataFiles: sampleFiles });
     await tab.send({ type: 'init', graph: preset('tabular-vae.json'), backend: 'wasm', seed: 1 });
     expect(tab.last('ready')).toBeDefined();
     tab.clear();
