@@ -52,11 +52,17 @@ const CASES: Case[] = [
   convCase(false, 2, 6, 6, 2, 3, { kernel: 3, stride: 1, padding: 0 }),
   convCase(false, 2, 10, 10, 3, 2, { kernel: 5, stride: 3, padding: 2 }),
   convCase(false, 4, 8, 8, 1, 6, { kernel: 4, stride: 2, padding: 1 }, 'constant'),
+  // 8 channels in: on wasm the filter gradient as a dilated conv (not im2col), dx phase by phase
+  convCase(false, 2, 8, 8, 8, 4, { kernel: 4, stride: 2, padding: 1 }),
+  convCase(false, 2, 9, 9, 8, 3, { kernel: 3, stride: 2, padding: 1 }),
   convCase(true, 3, 4, 4, 5, 2, { kernel: 4, stride: 2, padding: 1 }),
   convCase(true, 2, 5, 3, 3, 4, { kernel: 3, stride: 2, padding: 1 }),
   convCase(true, 2, 4, 4, 2, 3, { kernel: 3, stride: 1, padding: 1 }),
   convCase(true, 2, 3, 4, 3, 2, { kernel: 5, stride: 3, padding: 2 }),
   convCase(true, 2, 3, 3, 2, 2, { kernel: 2, stride: 3, padding: 0 }),
+  // 8 channels out: on wasm the forward phase by phase (not one combined kernel), dW as a dilated conv
+  convCase(true, 2, 4, 4, 6, 8, { kernel: 4, stride: 2, padding: 1 }),
+  convCase(true, 2, 4, 5, 3, 8, { kernel: 3, stride: 2, padding: 1 }),
   rnnCase('gru', 3, 5, 4, 6, false),
   rnnCase('gru', 2, 4, 3, 5, true),
   rnnCase('gru', 3, 6, 2, 4, false, 'constant'),
