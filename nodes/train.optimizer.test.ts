@@ -73,13 +73,49 @@ describe('train.optimizer', () => {
         expect(worst / scale, `${backend} ${k}`).toBeLessThan(1e-5);
         expect(Math.abs(a[0]! - (k === 'w' ? init.dataSync()[0]! : 0))).toBeGreaterThan(1e-3); // it did train
       }
-      // 2 variables × 12 kernels (tf.train.adam: 2 × 14 + 4)
-      expect(kernels).toBe(24);
+      // 2 variables × 12 kernels (tf.train.adam: 2 × 14 + 4); on wasm one fused kernel each
+      expect(kernels).toBe(backend === 'wasm' ? 2 : 24);
       optLean.dispose();
       optStock.dispose();
       tf.dispose([init, x, lean.w, lean.b, stock.w, stock.b]);
       expect(tf.memory().numTensors).toBe(n0);
     }
+    await useCpu();
+  });
+
+  it('on wasm the fused update writes new buffers: a tensor sharing a variable\'s or a moment\'s buffer keeps its values, and numTensors stays flat', async () => {
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const n0 = tf.memory().numTensors;
+    const init = tf.randomNormal([5, 3], 0, 1, 'float32', 11);
+    const w = tf.variable(init, true, 'alias-w');
+    init.dispose();
+    const opt = new LeanAdam(0.1);
+    const grad = () => ({ 'alias-w': tf.onesLike(w) });
+    const g0 = grad();
+    opt.applyGradients(g0);
+    tf.dispose(Object.values(g0));
+    // Aliases: a reshape shares its buffer (dataId) with the variable; setWeights' tensors with the moments.
+    const alias = tf.reshape(w, [15]);
+    const before = alias.dataSync().slice();
+    const saved = await opt.getWeights();
+    const copies = saved.map((s) => ({ name: s.name, tensor: tf.clone(s.tensor) }));
+    await opt.setWeights(copies);
+    const copyValues = copies.map((c) => c.tensor.dataSync().slice());
+    const counts: number[] = [];
+    for (let step = 0; step < 50; step++) {
+      const g = grad();
+      opt.applyGradients(g);
+      tf.dispose(Object.values(g));
+      counts.push(tf.memory().numTensors);
+    }
+    expect(Array.from(alias.dataSync())).toEqual(Array.from(before));
+    copies.forEach((c, i) => expect(Array.from(c.tensor.dataSync()), c.name).toEqual(Array.from(copyValues[i]!)));
+    expect(Array.from(w.dataSync())).not.toEqual(Array.from(before)); // it did train
+    expect(new Set(counts).size, `numTensors ${counts.join(',')}`).toBe(1);
+    opt.dispose();
+    tf.dispose([w, alias, ...copies.map((c) => c.tensor), ...saved.map((s) => s.tensor)]);
+    expect(tf.memory().numTensors).toBe(n0);
     await useCpu();
   });
 

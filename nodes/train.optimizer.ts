@@ -4,6 +4,7 @@ import { defineNode } from './types';
 import { formatShape } from '../src/graph/ports';
 import { isPerExample } from './lib/shapes';
 import { LECTURE } from '../src/graph/formulas';
+import { ADAM_FUSED_MAX_SIZE, adamStep, fusedKernels } from './lib/fused';
 
 export const params = z.strictObject({
   algorithm: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
@@ -17,7 +18,10 @@ export type Params = z.infer<typeof params>;
  * scalars per step, computed here in double precision:
  *   θ ← θ − lr·(m/c₁) / (√(v/c₂) + ε)  =  θ + (m / (√v + ε·√c₂)) · (−lr·√c₂/c₁),
  * with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, so the two [in, out]-sized divisions by c₁ and c₂ go.
- * The result equals tf.train.adam's up to float32 rounding (nodes/train.optimizer.test.ts).
+ * On wasm the update of a small variable (a bias, a 400×20 head) is one fused kernel
+ * (nodes/lib/fused.ts: one pass over θ, g, m and v instead of 12 dispatches); a large one
+ * keeps the 12 kernels, which are faster there. The result equals
+ * tf.train.adam's up to float32 rounding (nodes/train.optimizer.test.ts).
  */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -37,6 +41,7 @@ export class LeanAdam extends tf.AdamOptimizer {
     const c2 = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = (-this.learningRate * c2) / c1;
     const eps = this.epsilon * c2;
+    const fused = fusedKernels();
     tf.tidy(() => {
       for (const [name, g] of entries) {
         if (g == null) continue;
@@ -45,6 +50,13 @@ export class LeanAdam extends tf.AdamOptimizer {
         if (!mv) {
           mv = { m: tf.tidy(() => tf.zerosLike(value).variable(false)), v: tf.tidy(() => tf.zerosLike(value).variable(false)) };
           this.moments.set(name, mv);
+        }
+        if (fused && value.size <= ADAM_FUSED_MAX_SIZE) {
+          const [p1, m1, v1] = adamStep(value, g, mv.m, mv.v, this.beta1, this.beta2, stepSize, eps);
+          mv.m.assign(m1!);
+          mv.v.assign(v1!);
+          value.assign(p1!);
+          continue;
         }
         const m = tf.add(tf.mul(mv.m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(mv.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));

@@ -18,11 +18,15 @@
  * - A layer whose input is a constant (a data batch marked with `markConstant`) skips
  *   the gradient with respect to its input: nothing asks for it. For the standard VAE that
  *   is one of the three largest products of the backward pass ([128,400]·[400,784]).
+ * - On wasm the bias gradient Σ_B du is one pass of nodes/lib/fused.ts (tfjs-wasm's sum over
+ *   axis 0 transposes first). The other element-wise ops stay tfjs-wasm's: its XNNPACK
+ *   binary ops (~0.3 ns an element) beat a JavaScript loop (~1.2 ns), fused or not.
  * The fast and stock paths compute the same functions; they differ only in float32
  * rounding (tests/unit/fastpath.test.ts holds them within 1e-5 relative).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VarSpec } from '../types';
+import { colSum, fusedKernels } from './fused';
 
 export const ACTIVATIONS = ['none', 'relu', 'tanh', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -135,10 +139,32 @@ function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Te
   return tf.matMul(du, tf.transpose(w));
 }
 
+/**
+ * The bias gradient Σ_B du: on wasm one pass (nodes/lib/fused.ts; tfjs-wasm reduces axis 0
+ * through a transpose, ~3× slower).
+ */
+function biasGrad(du: tf.Tensor2D): tf.Tensor1D {
+  return fusedKernels() ? colSum(du) : tf.sum(du, 0);
+}
+
+/**
+ * xᵀ, once per buffer within a backward pass: two layers that read the same input (the
+ * encoder's μ and log σ² heads) share one transpose. Keyed by the buffer (a saved copy of x
+ * shares it on wasm, see nodes/lib/fused.ts); a disposed entry is made anew.
+ */
+const transposes = new WeakMap<object, tf.Tensor2D>();
+function transposeOnce(x: tf.Tensor2D): tf.Tensor2D {
+  const hit = transposes.get(x.dataId);
+  if (hit && !hit.isDisposed && hit.shape[0] === x.shape[1] && hit.shape[1] === x.shape[0]) return hit;
+  const t = tf.transpose(x);
+  transposes.set(x.dataId, t);
+  return t;
+}
+
 /** xᵀ·du [in, out] (packs du [B, out]: small); xT: the forward's xᵀ, when it made one. */
 function kernelGrad(x: tf.Tensor2D, du: tf.Tensor2D, layout: MatMulLayout, xT: tf.Tensor2D | null): tf.Tensor2D {
   if (layout === 'flags') return tf.matMul(x, du, true, false);
-  return tf.matMul(xT ?? tf.transpose(x), du);
+  return tf.matMul(xT ?? transposeOnce(x), du);
 }
 
 type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -158,7 +184,7 @@ function fastDense2d(activation: Activation, layout: MatMulLayout): Dense3 {
         gradFunc: (dy, saved) => {
           const [sx, sw, sy, sxT] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
           const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
-          return [inputGrad(du, sw, layout), kernelGrad(sx, du, layout, sxT ?? null), tf.sum(du, 0)];
+          return [inputGrad(du, sw, layout), kernelGrad(sx, du, layout, sxT ?? null), biasGrad(du)];
         },
       };
     }) as unknown as Dense3;
@@ -179,7 +205,7 @@ function fastDense2dConstantInput(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D
       gradFunc: (dy, saved) => {
         const [sx, sy, sxT] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
         const du = activationGrad(dy as tf.Tensor, sy, activation) as tf.Tensor2D;
-        return [kernelGrad(sx, du, layout, sxT ?? null), tf.sum(du, 0)];
+        return [kernelGrad(sx, du, layout, sxT ?? null), biasGrad(du)];
       },
     };
   }) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;

@@ -1,0 +1,205 @@
+/**
+ * Fused kernels for tfjs-backend-wasm: one pass over the wasm heap where the stock ops take
+ * several kernels (each a dispatch, an output buffer and a full read and write).
+ *
+ * tfjs-wasm's element-wise kernels are scalar loops behind a per-call cost of ~5–10 µs (the
+ * engine's bookkeeping), and its broadcasting binary ops (x·scalar, max(x, c)) take 3–4 ns an
+ * element; a JavaScript loop over the heap's Float32Array takes ~0.5 ns an element for
+ * arithmetic. Transcendentals stay in wasm (Math.log and Math.exp cost 11–18 ns in V8, tf.log
+ * 3.4): the kernels here take their logs as inputs.
+ *
+ * Each kernel is registered with tf.registerKernel for the 'wasm' backend only and writes
+ * fresh output buffers (never its inputs: a buffer may be shared with other tensors, and
+ * XNNPACK caches packed weights by tensor id). On any other backend `fusedKernels()` is false
+ * and the callers compose the stock ops, which compute the same function (tests hold the two
+ * within 1e-5: tests/unit/fused-kernels.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The part of tfjs-backend-wasm's BackendWasm the kernels use. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+type Inputs = Record<string, tf.TensorInfo>;
+type Attrs = Record<string, number | string>;
+
+/** Kernel names (prefixed: they share tfjs's global kernel registry). */
+export const KERNELS = {
+  adam: 'VaeLabAdam',
+  bceRows: 'VaeLabBceRows',
+  bceGrad: 'VaeLabBceGrad',
+  colSum: 'VaeLabColSum',
+} as const;
+
+function register(name: string, fn: (inputs: Inputs, attrs: Attrs, backend: WasmBackend) => tf.TensorInfo | tf.TensorInfo[]): void {
+  if (tf.getKernel(name, 'wasm')) return;
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => fn(inputs as Inputs, (attrs ?? {}) as Attrs, backend as unknown as WasmBackend),
+  });
+}
+
+let enabled = true;
+
+// ---------------------------------------------------------------------------------------
+// Identity (tf.clone, and every tensor a gradient saves: customGrad's save() and the kernels'
+// inputsToSave/outputsToSave, ~50 a step for the standard VAE) shares the buffer, as the cpu
+// and webgl backends' Identity does, instead of tfjs-wasm's malloc and copy. Tensors are
+// immutable and the buffer is reference-counted, so sharing is safe; wasm's Reshape shares
+// buffers the same way.
+
+let identityShared = false;
+
+/** Replace tfjs-wasm's Identity once its kernels are registered (on first use: import order does not matter). */
+function shareIdentity(): void {
+  if (identityShared) return;
+  const stock = tf.getKernel('Identity', 'wasm');
+  if (!stock) return;
+  identityShared = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (!enabled || x.dtype === 'string') return stock.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
+/** Turn the fused kernels off (and on again): the bench's A/B of the same step (bench/fused-ab.ts). */
+export function setFusedKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether the fused kernels run on the current backend (wasm); elsewhere callers use stock ops. */
+export function fusedKernels(): boolean {
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
+  shareIdentity();
+  return true;
+}
+
+function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Attrs = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out as tf.Tensor];
+}
+
+// ---------------------------------------------------------------------------------------
+// Adam: θ' = θ + (m' / (√v' + ε)) · stepSize, m' = β₁m + (1 − β₁)g, v' = β₂v + (1 − β₂)g².
+// Three fresh outputs (θ', m', v'); the caller assigns them to its variables.
+
+function adamLoop(p0: Float32Array, g: Float32Array, m0: Float32Array, v0: Float32Array, p1: Float32Array, m1: Float32Array, v1: Float32Array, b1: number, b2: number, step: number, eps: number): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const fr = Math.fround;
+  const n = p0.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const mi = b1 * m0[i]! + c1 * gi;
+    const vi = b2 * v0[i]! + c2 * gi * gi;
+    m1[i] = mi;
+    v1[i] = vi;
+    // As tf.train.adam: the update reads the stored (float32) moments.
+    p1[i] = p0[i]! + (fr(mi) / (Math.sqrt(fr(vi)) + eps)) * step;
+  }
+}
+
+register(KERNELS.adam, ({ param, grad, m, v }, attrs, backend) => {
+  const shape = param!.shape;
+  const outs = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
+  // Views after every allocation (a growing heap detaches older ones).
+  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
+  adamLoop(view(param!), view(grad!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!), attrs.beta1 as number, attrs.beta2 as number, attrs.stepSize as number, attrs.epsilon as number);
+  return outs;
+});
+
+/**
+ * Above this many elements tfjs-wasm's own kernels run Adam's 12 passes faster than one
+ * JavaScript loop (its square root and division in double precision: ~5 ns an element,
+ * against ~4.5 for the 12 kernels); below it their dispatch cost (~10 µs a kernel)
+ * dominates. Measured on the standard preset's variables: the loop for all ten took 4.0 ms
+ * of CPU, the 12 kernels 2.9 ms; the eight small ones (≤ 8,000 elements) take 96 kernels.
+ */
+export const ADAM_FUSED_MAX_SIZE = 65536;
+
+/**
+ * One Adam step of a variable on wasm: [θ', m', v'] from θ, its gradient and its moments
+ * (β's, stepSize = −lr·√c₂/c₁ and ε·√c₂ as nodes/train.optimizer.ts folds the bias corrections).
+ */
+export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, beta1: number, beta2: number, stepSize: number, epsilon: number): tf.Tensor[] {
+  return run(KERNELS.adam, { param, grad, m, v }, { beta1, beta2, stepSize, epsilon });
+}
+
+// ---------------------------------------------------------------------------------------
+// Bernoulli BCE summed over the last axis, from p, x and the two logs (computed by tf.log):
+//   row r: −Σ_j [x log p + (1 − x) log(1 − p)], each log clamped at −100 (PyTorch's BCE).
+// Its gradient with respect to p: dy_r · (p − x) / max(p(1 − p), 1e-12).
+
+const LOG_FLOOR = -100;
+
+register(KERNELS.bceRows, ({ x, logP, log1mP }, _attrs, backend) => {
+  const [rows, cols] = x!.shape as [number, number];
+  const out = backend.makeOutput([rows], 'float32');
+  const [xs, lp, l1p, o] = [x!, logP!, log1mP!, out].map((t) => backend.typedArrayFromHeap(t));
+  for (let r = 0, k = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++, k++) {
+      const a = Math.max(lp![k]!, LOG_FLOOR);
+      const b = Math.max(l1p![k]!, LOG_FLOOR);
+      const xi = xs![k]!;
+      s += xi * a + (1 - xi) * b;
+    }
+    o![r] = -s;
+  }
+  return out;
+});
+
+register(KERNELS.bceGrad, ({ p, x, dy }, _attrs, backend) => {
+  const [rows, cols] = p!.shape as [number, number];
+  const out = backend.makeOutput([rows, cols], 'float32');
+  const [ps, xs, d, o] = [p!, x!, dy!, out].map((t) => backend.typedArrayFromHeap(t));
+  for (let r = 0, k = 0; r < rows; r++) {
+    const dr = d![r]!;
+    for (let j = 0; j < cols; j++, k++) {
+      const pi = ps![k]!;
+      o![k] = (dr * (pi - xs![k]!)) / Math.max(pi * (1 - pi), 1e-12);
+    }
+  }
+  return out;
+});
+
+/** Per-row (last-axis) sums of the clamped BCE terms: [rows] from x, log p, log(1 − p) [rows, cols]. */
+export function bceRowSums(x: tf.Tensor2D, logP: tf.Tensor2D, log1mP: tf.Tensor2D): tf.Tensor1D {
+  return run(KERNELS.bceRows, { x, logP, log1mP })[0] as tf.Tensor1D;
+}
+
+/** dL/dp of bceRowSums for per-row upstream gradients dy [rows]. */
+export function bceRowGrad(p: tf.Tensor2D, x: tf.Tensor2D, dy: tf.Tensor1D): tf.Tensor2D {
+  return run(KERNELS.bceGrad, { p, x, dy })[0] as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------
+// Column sums (a dense layer's bias gradient, Σ_B du): tfjs-wasm reduces axis 0 by a
+// transpose and a scalar reduction (~3 ns an element); one pass here (~1.1).
+
+register(KERNELS.colSum, ({ x }, _attrs, backend) => {
+  const [rows, cols] = x!.shape as [number, number];
+  const out = backend.makeOutput([cols], 'float32');
+  colSumLoop(backend.typedArrayFromHeap(x!), backend.typedArrayFromHeap(out), rows, cols);
+  return out;
+});
+
+function colSumLoop(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0, k = 0; r < rows; r++) for (let j = 0; j < cols; j++, k++) acc[j] += x[k]!;
+  for (let j = 0; j < cols; j++) out[j] = acc[j]!;
+}
+
+/** Σ over axis 0 of x [rows, cols]: [cols]. */
+export function colSum(x: tf.Tensor2D): tf.Tensor1D {
+  return run(KERNELS.colSum, { x })[0] as tf.Tensor1D;
+}

@@ -1,0 +1,134 @@
+/**
+ * The fused wasm kernels (nodes/lib/fused.ts) against the stock tfjs ops they replace, on
+ * wasm in Node: the Bernoulli reconstruction (forward and gradients with respect to p and x)
+ * within 1e-5 relative, its edge cases (p = 0 and 1, p outside [0, 1]), and no tensor left
+ * behind. The dense layer's fused passes are held against the stock path by
+ * tests/unit/fastpath.test.ts, Adam's by nodes/train.optimizer.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import lossRecon from '../../nodes/loss.reconstruction';
+import { fusedKernels } from '../../nodes/lib/fused';
+import { markConstant } from '../../nodes/lib/dense';
+import { useBackend } from '../../src/runtime/backends';
+import { forward, randArray } from '../fixtures/node-harness';
+
+const TOL = 1e-5;
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+/** The node's nll and, weighted by fixed random r, its gradients w.r.t. p and (when a variable) x. */
+function reconGrads(pVals: number[], xVals: number[], shape: [number, number], fast: boolean, xKind: 'constant' | 'variable', reduction: 'sum' | 'mean') {
+  const p = tf.tidy(() => tf.variable(tf.tensor2d(pVals, shape), true));
+  const xv = xKind === 'variable' ? tf.tidy(() => tf.variable(tf.tensor2d(xVals, shape), true)) : null;
+  const r = tf.tensor1d(randArray(shape[0], 5, 0.5, 1.5));
+  let nll: number[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const x = xv ?? markConstant(tf.tensor2d(xVals, shape));
+    const out = forward(lossRecon, { params: { likelihood: 'bernoulli', reduction }, inputs: { xHat: p, x }, fast }).nll!;
+    nll = Array.from(out.dataSync());
+    return tf.sum(tf.mul(out, r)) as tf.Scalar;
+  }, xv ? [p, xv] : [p]);
+  const gp = Array.from(grads[p.name]!.dataSync());
+  const gx = xv ? Array.from(grads[xv.name]!.dataSync()) : null;
+  tf.dispose([value, ...Object.values(grads), p, r]);
+  xv?.dispose();
+  return { nll, gp, gx };
+}
+
+describe('fused Bernoulli reconstruction on wasm', () => {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    if (before) await tf.setBackend(before);
+  });
+
+  it('runs on wasm only', () => {
+    expect(fusedKernels()).toBe(true);
+  });
+
+  const shape: [number, number] = [6, 50];
+  const n = shape[0] * shape[1];
+  // p in (0, 1) with exact 0s and 1s (clamped logs), x in [0, 1] with some exact 0s and 1s.
+  const pVals = randArray(n, 31, 0.001, 0.999).map((v, i) => (i % 17 === 0 ? 0 : i % 19 === 0 ? 1 : v));
+  const xVals = randArray(n, 32, 0, 1).map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? 1 : v));
+
+  for (const xKind of ['constant', 'variable'] as const) {
+    for (const reduction of ['sum', 'mean'] as const) {
+      it(`x ${xKind}, ${reduction}: nll and gradients equal the stock ops within 1e-5`, () => {
+        const n0 = tf.memory().numTensors;
+        const fast = reconGrads(pVals, xVals, shape, true, xKind, reduction);
+        const stock = reconGrads(pVals, xVals, shape, false, xKind, reduction);
+        expect(tf.memory().numTensors).toBe(n0);
+        for (const v of [...stock.nll, ...stock.gp]) expect(Number.isFinite(v)).toBe(true);
+        expect(maxDiff(fast.nll, stock.nll)).toBeLessThanOrEqual(TOL * maxAbs(stock.nll));
+        expect(maxAbs(stock.gp)).toBeGreaterThan(0);
+        expect(maxDiff(fast.gp, stock.gp)).toBeLessThanOrEqual(TOL * maxAbs(stock.gp));
+        expect(fast.gx === null).toBe(xKind === 'constant');
+        if (xKind === 'variable') expect(maxDiff(fast.gx!, stock.gx!)).toBeLessThanOrEqual(TOL * maxAbs(stock.gx!));
+      });
+    }
+  }
+
+  it('is NaN exactly where the stock loss is (p outside [0, 1])', () => {
+    const p = [0.5, -0.1, 0.3, 1.2, 0.9, 0.2];
+    const x = [1, 1, 0, 0, 1, 0];
+    const [f, s] = [true, false].map((fast) =>
+      tf.tidy(() => Array.from(forward(lossRecon, { params: { likelihood: 'bernoulli' }, inputs: { xHat: tf.tensor2d(p, [3, 2]), x: tf.tensor2d(x, [3, 2]) }, fast }).nll!.dataSync())),
+    );
+    expect(f!.map(Number.isNaN)).toEqual([true, true, false]);
+    expect(s!.map(Number.isNaN)).toEqual([true, true, false]);
+    expect(Math.abs(f![2]! - s![2]!)).toBeLessThan(1e-5);
+  });
+
+  it('numTensors stays flat over 30 steps of forward and backward (counted outside tidy)', () => {
+    const p = tf.tidy(() => tf.variable(tf.tensor2d(pVals, shape), true));
+    const counts: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const { value, grads } = tf.variableGrads(() => {
+        const x = markConstant(tf.tensor2d(xVals, shape));
+        return tf.mean(forward(lossRecon, { params: {}, inputs: { xHat: p, x } }).nll!) as tf.Scalar;
+      }, [p]);
+      tf.dispose([value, ...Object.values(grads)]);
+      counts.push(tf.memory().numTensors);
+    }
+    expect(new Set(counts).size, counts.join(',')).toBe(1);
+    p.dispose();
+  });
+});
+
+describe('Identity on wasm shares the buffer', () => {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    await useBackend('wasm');
+    fusedKernels(); // installs it
+  });
+  afterAll(async () => {
+    if (before) await tf.setBackend(before);
+  });
+
+  it('tf.clone takes no new buffer, reads the same values, and outlives its original', () => {
+    const buffers0 = tf.memory().numDataBuffers;
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const c = tf.clone(a);
+    expect(c.dataId).toBe(a.dataId);
+    expect(tf.memory().numDataBuffers).toBe(buffers0 + 1);
+    a.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    c.dispose();
+    expect(tf.memory().numDataBuffers).toBe(buffers0);
+  });
+});
