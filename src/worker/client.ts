@@ -4,6 +4,7 @@
  * event so the UI can offer a restart. No tfjs is imported here.
  */
 import { parseEvent, type Request, type WorkerEvent } from './protocol';
+import { unbatch } from './outbox';
 
 export type EventListener = (ev: WorkerEvent) => void;
 
@@ -46,10 +47,13 @@ export class TrainingClient {
     }
     this.worker = w;
     w.onmessage = (ev) => {
-      if (gen !== this.generation) return;
-      const parsed = parseEvent(ev.data);
-      if (parsed.ok) this.listener(parsed.value);
-      else this.listener({ type: 'error', code: 'BAD_EVENT', message: parsed.message, fatal: false });
+      // One message may carry several events (the worker's outbox batches Run's steps).
+      for (const data of unbatch(ev.data)) {
+        if (gen !== this.generation) return;
+        const parsed = parseEvent(data);
+        if (parsed.ok) this.listener(parsed.value);
+        else this.listener({ type: 'error', code: 'BAD_EVENT', message: parsed.message, fatal: false });
+      }
     };
     w.onerror = (ev) => {
       if (gen !== this.generation) return;

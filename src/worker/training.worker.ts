@@ -12,6 +12,7 @@ import { decodeMnistAsset } from '../runtime/data/mnist';
 import { transferablesOf, type WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
 import { browserDataFiles } from './browser-data-files';
+import { Outbox } from './outbox';
 
 const scope = self as unknown as {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -19,8 +20,11 @@ const scope = self as unknown as {
   addEventListener(type: 'unhandledrejection', listener: (ev: PromiseRejectionEvent) => void): void;
 };
 
+/** Run's 'stepped' events leave in batches, at most 10 messages a second (outbox.ts). */
+const outbox = new Outbox((message, transfer) => scope.postMessage(message, transfer));
+
 function post(ev: WorkerEvent, transfer?: ArrayBuffer[]): void {
-  scope.postMessage(ev, transfer && transfer.length ? transfer : transferablesOf(ev));
+  outbox.post(ev, transfer && transfer.length ? transfer : transferablesOf(ev));
 }
 
 async function loadMnist() {
