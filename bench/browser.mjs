@@ -37,11 +37,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, viteEnv as env, waitRunnable, wasmInfo } from './browser-app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -68,13 +68,6 @@ const PROFILE_S = Number(arg('profile', '0'));
 /** --cpu-throttle R: slow the page's main thread R× (CDP), to find the heaviest main-thread tasks (diagnosis only). */
 const THROTTLE = Number(arg('cpu-throttle', '1'));
 
-function env() {
-  const e = { ...process.env };
-  delete e.NODE_ENV;
-  delete e.VITEST;
-  return e;
-}
-
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
 
 /** A static server for --dist (what `vite preview` does, without Vite), and the plain (not isolated) server. */
@@ -87,17 +80,6 @@ function serveStatic(dir, port, isolated) {
     res.end(readFileSync(file));
   });
   return new Promise((res) => server.listen(port, '127.0.0.1', () => res(server)));
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
 }
 
 async function waitHttp(url, child, ms) {
@@ -349,15 +331,7 @@ async function benchBackend(browser, url, row) {
     await page.getByTestId('backend-select').selectOption(backend);
   }
   const tReady = Date.now();
-  await page.waitForFunction(
-    (b) => {
-      const p = document.querySelector('[data-testid=training-panel]');
-      const s = document.querySelector('[data-testid=train-run]');
-      return (b === null || p?.dataset.backend === b) && p?.dataset.phase === 'ready' && s && !s.disabled;
-    },
-    backend,
-    { timeout: 120_000 },
-  );
+  await waitRunnable(page, backend, 120_000);
   const readyMs = Date.now() - (fresh ? tLoad : tReady);
   const ranOn = await page.evaluate(() => document.querySelector('[data-testid=training-panel]')?.dataset.backend ?? null);
   // The one line that says why (without its button's label).
@@ -369,10 +343,7 @@ async function benchBackend(browser, url, row) {
     return (copy.textContent ?? '').trim().replace(/\s+/g, ' ');
   });
   const renderer = await page.evaluate(() => document.querySelector('[data-testid=renderer]')?.getAttribute('title') ?? null);
-  const wasm = await page.evaluate(() => {
-    const el = document.querySelector('[data-testid=wasm-threads]');
-    return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, ...(el ? { build: el.dataset.build, threads: Number(el.dataset.threads), note: el.getAttribute('title') } : {}) };
-  });
+  const wasm = await wasmInfo(page);
 
   // Main-thread busy time (Chromium's own counters) from Run to Pause, and optionally a CPU profile.
   const cdp = await context.newCDPSession(page);
