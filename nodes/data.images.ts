@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { defineNode } from './types';
-import { fileDataShapes } from './lib/shapes';
+import { fileDataNode, fileParams } from './lib/data-node';
 import { binarizeTransform } from './lib/binarize';
 
 export const params = z.strictObject({
-  /** IDX images (`.gz` allowed) or a `.zip` of PNG/JPEG files: a file name beside the graph (or bound with --data), never a path (DESIGN §7). */
-  file: z.string().max(255).default(''),
-  /** The file's SHA-256 as recorded when it was chosen ("" when none); a different file is DATA_CHANGED. */
-  sha256: z.string().max(64).default(''),
+  /** file: IDX images (`.gz` allowed) or a `.zip` of PNG/JPEG files. */
+  ...fileParams,
   /** IDX labels ("" for none); a zip's labels are its folder names. */
   labelsFile: z.string().max(255).default(''),
   /** Zip only: images are resized to size × size (IDX keeps its own H × W). */
@@ -30,14 +28,15 @@ export default defineNode<Params>({
     formula: String.raw`\mathbf{x} \in [0,1]^{H \cdot W \cdot C}`,
     where: 'A source for image files (IDX or a zip): its x (a data port, flattened H·W·C pixels) feeds an encoder, or an op.reshape to [B,H,W,C] before a conv; and the reconstruction loss\'s target x.',
   },
-  role: 'data',
   stem: 'images',
   aliases: ['idx', 'zip', 'png', 'jpeg', 'pictures', 'fashion-mnist'],
-  inputs: [],
-  outputs: [
-    { name: 'x', kind: 'data', doc: 'images [B,H·W·C]' },
-    { name: 'label', kind: 'tensor', doc: 'classes [B] (0 without labels)' },
-  ],
+  ...fileDataNode<Params>({
+    docs: { x: 'images [B,H·W·C]', label: 'classes [B] (0 without labels)' },
+    kind: 'image',
+    expects: 'images',
+    heldOut: (p) => p.heldOut,
+    transform: (p) => binarizeTransform({ binarize: p.binarize, scale: 1 }),
+  }),
   params,
   controls: [
     { param: 'size', label: 'size (zip)', help: 'images in a zip are resized to size × size; IDX keeps its own' },
@@ -45,11 +44,5 @@ export default defineNode<Params>({
     { param: 'batchSize', label: 'batch size' },
     { param: 'heldOut', label: 'held-out images' },
   ],
-  data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p) => p.heldOut },
-  inferShapes: ({ data }) => fileDataShapes(data, 'image', 'images'),
   range: (_p, port) => (port === 'x' ? [0, 1] : null),
-  forward: (ctx) => ({
-    x: ctx.data.x(ctx.nodeId, binarizeTransform({ binarize: ctx.params.binarize, scale: 1 })),
-    label: ctx.data.labels(),
-  }),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode, structureWidth, type DataInfo } from './types';
 import { binarizeTransform } from './lib/binarize';
+import { dataNode } from './lib/data-node';
 
 export const params = z.strictObject({
   batchSize: z.number().int().min(1).max(10000).default(128),
@@ -23,13 +24,8 @@ export default defineNode<Params>({
     formula: String.raw`\mathbf{x} \in [0,1]^{784},\ \ \{\mathbf{x}^{(i)}\}_{i=1}^{\tilde n} \subset \mathbb{R}^{m}`,
     where: 'A source: nothing is wired into it. Its x (a data port) feeds the encoder and the reconstruction loss\'s target x; label feeds nothing in training (the latent views colour codes by it). Its held-out digits are the ones the reconstructions, the held-out −ELBO and the instruments use.',
   },
-  role: 'data',
   stem: 'data',
-  inputs: [],
-  outputs: [
-    { name: 'x', kind: 'data', doc: 'images [B,784]' },
-    { name: 'label', kind: 'tensor', doc: 'digit classes [B]' },
-  ],
+  ...dataNode<Params>({ x: 'images [B,784]', label: 'digit classes [B]' }, { builtin: MNIST_INFO, batchSize: (p) => p.batchSize, heldOut: (p) => p.heldOut }, binarizeTransform),
   params,
   controls: [
     { param: 'batchSize', label: 'batch size' },
@@ -37,11 +33,6 @@ export default defineNode<Params>({
     { param: 'scale', label: 'scale', step: 0.1, help: 'multiplies the [0,1] pixels' },
     { param: 'heldOut', label: 'held-out digits' },
   ],
-  data: { builtin: MNIST_INFO, batchSize: (p) => p.batchSize, heldOut: (p) => p.heldOut },
   inferShapes: () => ({ ok: true, outputs: { x: ['B', WIDTH], label: ['B'] }, structure: { x: MNIST_INFO.structure } }),
   range: (p, port) => (port === 'x' ? [Math.min(0, p.scale), Math.max(0, p.scale)] : [0, 9]),
-  forward: (ctx) => ({
-    x: ctx.data.x(ctx.nodeId, binarizeTransform(ctx.params)),
-    label: ctx.data.labels(),
-  }),
 });

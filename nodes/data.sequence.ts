@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { defineNode, heldOutCount } from './types';
-import { fileDataShapes } from './lib/shapes';
+import { fileDataNode, fileParams } from './lib/data-node';
 
 export const params = z.strictObject({
-  /** A CSV whose rows are time steps: a file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
-  file: z.string().max(255).default(''),
-  /** The file's SHA-256 as recorded when it was chosen ("" when none); a different file is DATA_CHANGED. */
-  sha256: z.string().max(64).default(''),
+  /** file: a CSV whose rows are time steps. */
+  ...fileParams,
   /** Feature columns by exact header name; empty: every numeric column. */
   columns: z.array(z.string().max(255)).max(10000).default([]),
   /** T: rows per window. */
@@ -29,14 +27,15 @@ export default defineNode<Params>({
     formula: String.raw`\mathbf{x}^{(i)} = (\mathbf{s}_{t}, \mathbf{s}_{t+1}, \dots, \mathbf{s}_{t+T-1}) \in \mathbb{R}^{T \cdot F}`,
     where: 'A source for a CSV series: its x (a data port, windows of T steps, time-major) feeds an op.reshape to [B,T,F] and a recurrent layer (layer.gru, layer.lstm), and the reconstruction loss\'s target x.',
   },
-  role: 'data',
   stem: 'seq',
   aliases: ['time series', 'series', 'csv', 'windows'],
-  inputs: [],
-  outputs: [
-    { name: 'x', kind: 'data', doc: 'windows [B,T·F]' },
-    { name: 'label', kind: 'tensor', doc: 'zeros [B] (a series has no labels)' },
-  ],
+  ...fileDataNode<Params>({
+    docs: { x: 'windows [B,T·F]', label: 'zeros [B] (a series has no labels)' },
+    kind: 'sequence',
+    expects: 'a sequence',
+    // split in time: loading says how many windows are held out
+    heldOut: (p, n, info) => info?.heldOut ?? heldOutCount(n, p.heldOutFraction),
+  }),
   params,
   controls: [
     { param: 'length', label: 'window length (T)' },
@@ -45,7 +44,4 @@ export default defineNode<Params>({
     { param: 'batchSize', label: 'batch size' },
     { param: 'heldOutFraction', label: 'held out', step: 0.05 },
   ],
-  data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n, info) => info?.heldOut ?? heldOutCount(n, p.heldOutFraction) },
-  inferShapes: ({ data }) => fileDataShapes(data, 'sequence', 'a sequence'),
-  forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
 });

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { defineNode, heldOutCount } from './types';
-import { fileDataShapes } from './lib/shapes';
+import { fileDataNode, fileParams } from './lib/data-node';
 
 export const params = z.strictObject({
-  /** A file name beside the graph (or bound with --data), or sample:<name>; never a path (DESIGN §7). */
-  file: z.string().max(255).default(''),
-  /** The file's SHA-256 as recorded when it was chosen ("" when none); a different file is DATA_CHANGED. */
-  sha256: z.string().max(64).default(''),
+  ...fileParams,
   /** Feature columns by exact header name; empty: every numeric column except the label. */
   columns: z.array(z.string().max(255)).max(10000).default([]),
   /** "" for none; may hold strings (classes). */
@@ -28,14 +25,14 @@ export default defineNode<Params>({
     formula: String.raw`x_{ij} \leftarrow \frac{x_{ij} - \bar{x}_j}{s_j},\quad \mathbf{x}^{(i)} \in \mathbb{R}^{F}`,
     where: 'A source for a table file: its x (a data port, one row per example, F standardised columns) feeds an encoder and the reconstruction loss\'s target x; label carries the label column for the latent views.',
   },
-  role: 'data',
   stem: 'table',
   aliases: ['csv', 'tsv', 'json', 'spreadsheet', 'tabular'],
-  inputs: [],
-  outputs: [
-    { name: 'x', kind: 'data', doc: 'rows [B,F]' },
-    { name: 'label', kind: 'tensor', doc: 'label classes [B] (0 without a label column)' },
-  ],
+  ...fileDataNode<Params>({
+    docs: { x: 'rows [B,F]', label: 'label classes [B] (0 without a label column)' },
+    kind: 'table',
+    expects: 'a table',
+    heldOut: (p, n) => heldOutCount(n, p.heldOutFraction),
+  }),
   params,
   controls: [
     { param: 'missing', label: 'missing cells', help: 'drop-rows: leave out rows with a missing feature (and say how many); error: stop at the first' },
@@ -43,7 +40,4 @@ export default defineNode<Params>({
     { param: 'batchSize', label: 'batch size' },
     { param: 'heldOutFraction', label: 'held out', step: 0.05 },
   ],
-  data: { file: (p) => p.file, batchSize: (p) => p.batchSize, heldOut: (p, n) => heldOutCount(n, p.heldOutFraction) },
-  inferShapes: ({ data }) => fileDataShapes(data, 'table', 'a table'),
-  forward: (ctx) => ({ x: ctx.data.x(ctx.nodeId), label: ctx.data.labels() }),
 });
