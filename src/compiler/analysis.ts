@@ -13,6 +13,7 @@ import { canConnect, formatShape, parseEndpoint, type PortKind, type Shape } fro
 import { applyCommand } from '../graph/commands';
 import type { NodeRegistry } from '../../nodes';
 import type { DataStructure } from '../graph/structure';
+import { shapePass, type Wire } from './shapes';
 
 export type PortShapes = Record<string, Record<string, Shape>>;
 export type PortStructures = Record<string, Record<string, DataStructure>>;
@@ -110,7 +111,7 @@ export function partialShapes(
   const { params } = validateGraph(graph, registry);
   const byId = new Map<string, GraphNode>();
   for (const n of graph.nodes) if (params.has(n.id) && !byId.has(n.id)) byId.set(n.id, n);
-  const inEdges = new Map<string, Record<string, Array<{ node: string; port: string }>>>();
+  const inEdges = new Map<string, Record<string, Wire[]>>();
   const outEdges = new Map<string, Array<{ port: string; to: string; toPort: string }>>();
   for (const id of byId.keys()) {
     inEdges.set(id, {});
@@ -127,83 +128,29 @@ export function partialShapes(
     outEdges.get(from.node)!.push({ port: from.port, to: to.node, toPort: to.port });
   }
 
+  const pass = shapePass({
+    ids: byId.keys(),
+    defOf: (id) => registry.get(byId.get(id)!.type)!,
+    paramsOf: (id) => params.get(id)!,
+    inEdges,
+    outEdges,
+    dataOf: (id) => data[id] ?? registry.get(byId.get(id)!.type)!.data?.builtin,
+    runs: () => true,
+    partial: true,
+  });
   const outShapes: PortShapes = {};
   const inShapes: PortShapes = {};
   const outStructures: PortStructures = {};
   const inStructures: PortStructures = {};
-  const errors: Diagnostic[] = [];
-  const done = new Set<string>();
-  const inProgress = new Set<string>();
-
-  const shapeOf = (id: string): Record<string, Shape> => {
-    if (done.has(id)) return outShapes[id] ?? {};
-    if (inProgress.has(id)) return {}; // a cycle: unknown
-    inProgress.add(id);
-    const node = byId.get(id)!;
-    const def = registry.get(node.type)!;
-    const single: Record<string, Shape | undefined> = {};
-    const multi: Record<string, Shape[]> = {};
-    const structures: Record<string, DataStructure | undefined> = {};
-    for (const p of def.inputs) {
-      const list = inEdges.get(id)![p.name] ?? [];
-      const shapes: Shape[] = [];
-      let unknown = false;
-      for (const s of list) {
-        const sh = shapeOf(s.node)[s.port];
-        if (sh) shapes.push(sh);
-        else unknown = true;
-      }
-      multi[p.name] = shapes;
-      single[p.name] = unknown ? undefined : shapes[0];
-      if (shapes[0]) (inShapes[id] ??= {})[p.name] = shapes[0];
-      const first = list[0];
-      const st = first ? outStructures[first.node]?.[first.port] : undefined;
-      structures[p.name] = st;
-      if (st) (inStructures[id] ??= {})[p.name] = st;
-    }
-    let outputs: Record<string, Shape> = {};
-    try {
-      const r = def.inferShapes({
-        nodeId: id,
-        params: params.get(id)!,
-        inputs: single,
-        multi,
-        hint: (port: string) => hintFor(id, port),
-        hintStructure: (port: string) => hintFor(id, port, true),
-        structures,
-        ...(data[id] ?? def.data?.builtin ? { data: data[id] ?? def.data!.builtin! } : {}),
-      });
-      if (r.ok) {
-        outputs = r.outputs;
-        if (r.structure) outStructures[id] = r.structure;
-      } else if (r.code === 'SHAPE_MISMATCH') {
-        errors.push(error('SHAPE_MISMATCH', `node "${id}" (${node.type}): ${r.message}`, { node: id, port: r.port, fix: r.fix }));
-      }
-    } catch {
-      // a node that cannot infer from partial inputs: its shapes stay unknown
-    }
-    inProgress.delete(id);
-    done.add(id);
-    outShapes[id] = outputs;
-    return outputs;
-  };
-
-  function hintFor(id: string, port: string): Shape | undefined;
-  function hintFor(id: string, port: string, structure: true): DataStructure | undefined;
-  function hintFor(id: string, port: string, structure?: true): Shape | DataStructure | undefined {
-    for (const o of outEdges.get(id) ?? []) {
-      if (o.port !== port) continue;
-      const partner = registry.get(byId.get(o.to)!.type)?.pairs?.[o.toPort];
-      if (!partner) continue;
-      const src = inEdges.get(o.to)![partner]?.[0];
-      if (!src || inProgress.has(src.node)) continue;
-      const s = shapeOf(src.node)[src.port];
-      if (s) return structure ? outStructures[src.node]?.[src.port] : s;
-    }
-    return undefined;
+  for (const [id, n] of pass.nodes) {
+    outShapes[id] = n.out ?? {};
+    if (n.outStructure) outStructures[id] = n.outStructure;
+    for (const [port, shapes] of Object.entries(n.multi)) if (shapes[0]) (inShapes[id] ??= {})[port] = shapes[0];
+    if (Object.keys(n.inStructure).length) inStructures[id] = n.inStructure;
   }
-
-  for (const id of byId.keys()) shapeOf(id);
+  const errors = pass.failures
+    .filter((f) => f.result.code === 'SHAPE_MISMATCH')
+    .map(({ id, result }) => error('SHAPE_MISMATCH', `node "${id}" (${byId.get(id)!.type}): ${result.message}`, { node: id, port: result.port, fix: result.fix }));
   return { outShapes, inShapes, outStructures, inStructures, errors };
 }
 

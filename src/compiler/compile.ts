@@ -8,6 +8,7 @@ import { canConnect, parseEndpoint, type PortSpec, type Shape } from '../graph/p
 import type { NodeRegistry } from '../../nodes';
 import type { AnyNodeDef, LintNode, Range, VarSpec } from '../../nodes/types';
 import type { DataInfo, DataStructure } from '../graph/structure';
+import { shapePass } from './shapes';
 
 export interface PlanInput {
   node: string;
@@ -210,90 +211,21 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
   }
 
   // 7. shapes (memoised, so "auto" params can look downstream for a hint)
-  const structures = new Map<string, Record<string, DataStructure>>();
-  const inStructureOf = new Map<string, Record<string, DataStructure>>();
-  const outShapes = new Map<string, Record<string, Shape>>();
-  const inShapesOf = new Map<string, { single: Record<string, Shape | undefined>; multi: Record<string, Shape[]> }>();
-  const inProgress = new Set<string>();
-  const shapeErrors: Diagnostic[] = [];
-
-  const shapeOf = (id: string): Record<string, Shape> | null => {
-    const done = outShapes.get(id);
-    if (done) return done;
-    if (inProgress.has(id) || !evaluable.has(id)) return null;
-    if (defOf(id).data?.file && !dataInfo.has(id)) return null; // DATA_MISSING, reported above
-    inProgress.add(id);
-    const def = defOf(id);
-    const single: Record<string, Shape | undefined> = {};
-    const multi: Record<string, Shape[]> = {};
-    let upstreamFailed = false;
-    for (const p of def.inputs) {
-      const list = inEdges.get(id)![p.name] ?? [];
-      const shapes: Shape[] = [];
-      for (const s of list) {
-        const o = shapeOf(s.node);
-        const sh = o?.[s.port];
-        if (!sh) upstreamFailed = true;
-        else shapes.push(sh);
-      }
-      multi[p.name] = shapes;
-      single[p.name] = shapes[0];
-    }
-    inShapesOf.set(id, { single, multi });
-    if (upstreamFailed) {
-      inProgress.delete(id);
-      return null;
-    }
-    const inStructures: Record<string, DataStructure | undefined> = {};
-    const arriving: Record<string, DataStructure> = {};
-    for (const p of def.inputs) {
-      const s = inEdges.get(id)![p.name]?.[0];
-      inStructures[p.name] = s ? structures.get(s.node)?.[s.port] : undefined;
-      if (inStructures[p.name]) arriving[p.name] = inStructures[p.name]!;
-    }
-    inStructureOf.set(id, arriving);
-    const info = dataInfo.get(id);
-    const result = def.inferShapes({
-      nodeId: id,
-      params: params.get(id)!,
-      inputs: single,
-      multi,
-      hint: (port: string) => hintFor(id, port),
-      hintStructure: (port: string) => hintFor(id, port, true),
-      structures: inStructures,
-      ...(info ? { data: info } : {}),
-    });
-    inProgress.delete(id);
-    if (!result.ok) {
-      shapeErrors.push(
-        result.code === 'BAD_PARAM'
-          ? error('BAD_PARAM', `${describeNode(byId.get(id)!)}: ${result.message}`, { node: id, port: result.port, fix: result.fix })
-          : error('SHAPE_MISMATCH', `${describeNode(byId.get(id)!)}: ${result.message}`, { node: id, port: result.port, fix: result.fix }),
-      );
-      return null;
-    }
-    outShapes.set(id, result.outputs);
-    if (result.structure) structures.set(id, result.structure);
-    return result.outputs;
-  };
-
-  function hintFor(id: string, port: string): Shape | undefined;
-  function hintFor(id: string, port: string, structure: true): DataStructure | undefined;
-  function hintFor(id: string, port: string, structure?: true): Shape | DataStructure | undefined {
-    for (const o of outEdges.get(id)!) {
-      if (o.port !== port) continue;
-      const partner = defOf(o.to).pairs?.[o.toPort];
-      if (!partner) continue;
-      const src = inEdges.get(o.to)![partner]?.[0];
-      if (!src) continue;
-      const s = shapeOf(src.node)?.[src.port];
-      if (s) return structure ? structures.get(src.node)?.[src.port] : s;
-    }
-    return undefined;
-  }
-
-  for (const id of order) if (evaluable.has(id)) shapeOf(id);
-  if (errors.length || shapeErrors.length) return { ok: false, diagnostics: [...errors, ...dedupe(shapeErrors)], warnings };
+  const shapes = shapePass({
+    ids: order,
+    defOf,
+    paramsOf: (id) => params.get(id)!,
+    inEdges,
+    outEdges,
+    dataOf: (id) => dataInfo.get(id),
+    // DATA_MISSING is reported above
+    runs: (id) => evaluable.has(id) && !(defOf(id).data?.file && !dataInfo.has(id)),
+    partial: false,
+  });
+  const shapeErrors = shapes.failures.map(({ id, result }) =>
+    error(result.code, `${describeNode(byId.get(id)!)}: ${result.message}`, { node: id, port: result.port, fix: result.fix }),
+  );
+  if (errors.length || shapeErrors.length) return { ok: false, diagnostics: [...errors, ...shapeErrors], warnings };
 
   // 8. variables and the parameter budget
   const planNodes = new Map<string, PlanNode>();
@@ -302,9 +234,9 @@ export function compile(file: Graph, registry: NodeRegistry, data: LoadedData = 
     if (!evaluable.has(id)) continue;
     const def = defOf(id);
     const p = params.get(id)!;
-    const ins = inShapesOf.get(id)!;
-    const outs = outShapes.get(id)!;
-    const structure = { in: inStructureOf.get(id) ?? {}, out: structures.get(id) ?? {} };
+    const ins = shapes.nodes.get(id)!;
+    const outs = ins.out!;
+    const structure = { in: ins.inStructure, out: ins.outStructure ?? {} };
     const variables = def.variables ? def.variables(p, ins.single, outs, structure) : [];
     for (const v of variables) parameters += v.shape.reduce((a, b) => a * b, 1);
     planNodes.set(id, {
@@ -390,16 +322,6 @@ function withoutNotes(graph: Graph, registry: NodeRegistry): Graph {
 
 function describeNode(n: GraphNode): string {
   return `node "${n.id}" (${n.type})`;
-}
-
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.code}|${d.node}|${d.port}|${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 function findCycle(stuck: Set<string>, inEdges: Map<string, Record<string, PlanInput[]>>): PlanInput[] {
