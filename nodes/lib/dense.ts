@@ -19,14 +19,15 @@
  *   the gradient with respect to its input: nothing asks for it. For the standard VAE that
  *   is one of the three largest products of the backward pass ([128,400]·[400,784]).
  * - On wasm the bias gradient Σ_B du is one pass of nodes/lib/fused.ts (tfjs-wasm's sum over
- *   axis 0 transposes first). The other element-wise ops stay tfjs-wasm's: its XNNPACK
- *   binary ops (~0.3 ns an element) beat a JavaScript loop (~1.2 ns), fused or not.
+ *   axis 0 transposes first), and so is the transpose of a wide matrix ([B, 784]: 6× faster).
+ *   The other element-wise ops stay tfjs-wasm's: its XNNPACK binary ops (~0.3 ns an element)
+ *   beat a JavaScript loop (~1.2 ns), fused or not.
  * The fast and stock paths compute the same functions; they differ only in float32
  * rounding (tests/unit/fastpath.test.ts holds them within 1e-5 relative).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VarSpec } from '../types';
-import { colSum, fusedKernels } from './fused';
+import { colSum, fusedKernels, transpose2d } from './fused';
 
 export const ACTIVATIONS = ['none', 'relu', 'tanh', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -119,8 +120,8 @@ function forward2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: A
   const [fanIn, units] = w.shape;
   if (layout === 'xnnpack' && packsLess(fanIn, units, x.shape[0])) {
     // xᵀ is kept for the backward pass: the kernel's gradient is xᵀ·du (one transpose less per step).
-    const xT = tf.transpose(x);
-    return { y: activate(tf.add(tf.transpose(tf.matMul(tf.transpose(w), xT)), b), activation) as tf.Tensor2D, xT };
+    const xT = transpose2d(x);
+    return { y: activate(tf.add(transpose2d(tf.matMul(transpose2d(w), xT)), b), activation) as tf.Tensor2D, xT };
   }
   return { y: activate(tf.fused.matMul({ a: x, b: w, bias: b, activation: 'linear' }), activation) as tf.Tensor2D, xT: null };
 }
@@ -135,8 +136,8 @@ interface Forward {
 function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Tensor2D {
   if (layout === 'flags') return tf.matMul(du, w, false, true);
   // (W·duᵀ)ᵀ packs duᵀ [out, B] instead of Wᵀ [out, in].
-  if (packsLess(w.shape[0], w.shape[1], du.shape[0])) return tf.transpose(tf.matMul(w, tf.transpose(du)));
-  return tf.matMul(du, tf.transpose(w));
+  if (packsLess(w.shape[0], w.shape[1], du.shape[0])) return transpose2d(tf.matMul(w, transpose2d(du)));
+  return tf.matMul(du, transpose2d(w));
 }
 
 /**
@@ -156,7 +157,7 @@ const transposes = new WeakMap<object, tf.Tensor2D>();
 function transposeOnce(x: tf.Tensor2D): tf.Tensor2D {
   const hit = transposes.get(x.dataId);
   if (hit && !hit.isDisposed && hit.shape[0] === x.shape[1] && hit.shape[1] === x.shape[0]) return hit;
-  const t = tf.transpose(x);
+  const t = transpose2d(x);
   transposes.set(x.dataId, t);
   return t;
 }

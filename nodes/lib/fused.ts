@@ -33,6 +33,7 @@ export const KERNELS = {
   bceRows: 'VaeLabBceRows',
   bceGrad: 'VaeLabBceGrad',
   colSum: 'VaeLabColSum',
+  transpose: 'VaeLabTranspose',
 } as const;
 
 function register(name: string, fn: (inputs: Inputs, attrs: Attrs, backend: WasmBackend) => tf.TensorInfo | tf.TensorInfo[]): void {
@@ -204,4 +205,50 @@ function colSumLoop(x: Float32Array, out: Float32Array, rows: number, cols: numb
 /** Σ over axis 0 of x [rows, cols]: [cols]. */
 export function colSum(x: tf.Tensor2D): tf.Tensor1D {
   return run(KERNELS.colSum, { x })[0] as tf.Tensor1D;
+}
+
+// ---------------------------------------------------------------------------------------
+// 2-D transpose of a wide matrix. tfjs-wasm's takes ~3 ns an element when the input is wide
+// ([128, 784]: 312 µs; [128, 400]: 172 µs) against ~0.5 when it is tall ([784, 128]: 62 µs).
+// This loop reads 8 input rows at a time and writes 8 consecutive outputs: 52 and 27 µs
+// (Node, CPU time; slower than tfjs-wasm's on tall inputs, which keep it).
+
+register(KERNELS.transpose, ({ x }, _attrs, backend) => {
+  const [rows, cols] = x!.shape as [number, number];
+  const out = backend.makeOutput([cols, rows], 'float32');
+  transposeLoop(backend.typedArrayFromHeap(x!), backend.typedArrayFromHeap(out), rows, cols);
+  return out;
+});
+
+function transposeLoop(x: Float32Array, o: Float32Array, rows: number, cols: number): void {
+  const c = cols;
+  let r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    for (let j = 0; j < cols; j++) {
+      const k = j * rows + r;
+      const s = r * cols + j;
+      o[k] = x[s]!;
+      o[k + 1] = x[s + c]!;
+      o[k + 2] = x[s + 2 * c]!;
+      o[k + 3] = x[s + 3 * c]!;
+      o[k + 4] = x[s + 4 * c]!;
+      o[k + 5] = x[s + 5 * c]!;
+      o[k + 6] = x[s + 6 * c]!;
+      o[k + 7] = x[s + 7 * c]!;
+    }
+  }
+  for (; r < rows; r++) for (let j = 0; j < cols; j++) o[j * rows + r] = x[r * cols + j]!;
+}
+
+/** Below this many elements a transpose is cheap either way (dispatch dominates). */
+const TRANSPOSE_MIN_SIZE = 4096;
+
+/**
+ * xᵀ for x [rows, cols]: on wasm, a wide x (cols > rows) through the loop above, otherwise
+ * tf.transpose. Not differentiable: for the insides of custom gradients.
+ */
+export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
+  const [rows, cols] = x.shape;
+  if (cols > rows && x.size >= TRANSPOSE_MIN_SIZE && fusedKernels()) return run(KERNELS.transpose, { x })[0] as tf.Tensor2D;
+  return tf.transpose(x);
 }

@@ -38,6 +38,11 @@ function cases(): Case[] {
     out.push({ name: `layer.dense ${activation} [8,3]→5`, def: layerDense, params: { units: 5, activation }, port: 'x', shape: [8, 3], input: 'variable' });
     out.push({ name: `layer.dense ${activation} rank 3 [3,8,16]→24`, def: layerDense, params: { units: 24, activation }, port: 'x', shape: [3, 8, 16], input: 'variable' });
   }
+  // Wide enough for the JavaScript transpose on wasm (nodes/lib/fused.ts: ≥ 4096 elements, more
+  // columns than rows), with a batch that is a multiple of 8 and one that is not.
+  for (const batch of [24, 21]) {
+    out.push({ name: `layer.dense relu [${batch},400]→200`, def: layerDense, params: { units: 200, activation: 'relu' }, port: 'x', shape: [batch, 400], input: 'variable' });
+  }
   out.push({ name: 'layer.dense relu, constant input', def: layerDense, params: { units: 40, activation: 'relu' }, port: 'x', shape: [8, 50], input: 'constant' });
   out.push({ name: 'layer.dense tanh, constant rank-3 input', def: layerDense, params: { units: 7, activation: 'tanh' }, port: 'x', shape: [2, 8, 30], input: 'constant' });
   for (const activation of ['relu', 'tanh', 'sigmoid', 'elu']) {

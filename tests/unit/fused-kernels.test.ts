@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lossRecon from '../../nodes/loss.reconstruction';
-import { fusedKernels } from '../../nodes/lib/fused';
+import { fusedKernels, transpose2d } from '../../nodes/lib/fused';
 import { markConstant } from '../../nodes/lib/dense';
 import { useBackend } from '../../src/runtime/backends';
 import { forward, randArray } from '../fixtures/node-harness';
@@ -130,5 +130,27 @@ describe('Identity on wasm shares the buffer', () => {
     expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
     c.dispose();
     expect(tf.memory().numDataBuffers).toBe(buffers0);
+  });
+});
+
+describe('transpose2d on wasm', () => {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    if (before) await tf.setBackend(before);
+  });
+
+  it('equals tf.transpose exactly: wide and tall, rows a multiple of 8 or not, NaN kept', () => {
+    for (const shape of [[128, 784], [21, 400], [3, 5000], [784, 128], [7, 9]] as Array<[number, number]>) {
+      const values = randArray(shape[0] * shape[1], shape[0] + shape[1]);
+      values[5] = NaN;
+      const x = tf.tensor2d(values, shape);
+      const [a, b] = tf.tidy(() => [Array.from(transpose2d(x).dataSync()), Array.from(tf.transpose(x).dataSync())]);
+      expect(a, JSON.stringify(shape)).toEqual(b);
+      x.dispose();
+    }
   });
 });
