@@ -5,6 +5,7 @@ import { warning } from '../src/graph/diagnostics';
 import { formatShape, sameShape } from '../src/graph/ports';
 import { mismatch } from './lib/shapes';
 import { LECTURE } from '../src/graph/formulas';
+import { fusedKernels, klRows } from './lib/fused';
 
 export const params = z.strictObject({
   reduction: z.enum(['sum', 'mean']).default('sum'),
@@ -60,9 +61,14 @@ export default defineNode<Params>({
     const v = mean('kl');
     return v === undefined ? null : { label: 'KL', value: v };
   },
-  forward: ({ inputs, params: p, mode }) => {
-    const perDim = klPerDim(inputs.mu!, inputs.logvar!);
+  forward: ({ inputs, params: p, mode, fast }) => {
     const reduction = mode === 'eval' ? 'sum' : p.reduction;
+    const { mu, logvar } = inputs as { mu: tf.Tensor; logvar: tf.Tensor };
+    // On wasm one kernel each way (nodes/lib/fused.ts) instead of ~15 tiny ones.
+    if (fast && mu.rank === 2 && sameShape(mu.shape, logvar.shape) && fusedKernels()) {
+      return { kl: klRows(mu as tf.Tensor2D, logvar as tf.Tensor2D, reduction === 'sum' ? 1 : 1 / mu.shape[1]!) };
+    }
+    const perDim = klPerDim(mu, logvar);
     return { kl: reduction === 'sum' ? tf.sum(perDim, -1) : tf.mean(perDim, -1) };
   },
 });

@@ -4,6 +4,7 @@ import { defineNode } from './types';
 import { broadcastShapes, formatShape, sameShape } from '../src/graph/ports';
 import { mismatch } from './lib/shapes';
 import { LECTURE } from '../src/graph/formulas';
+import { fusedKernels, reparameterize } from './lib/fused';
 
 export const params = z.strictObject({
   samples: z.number().int().min(1).max(1000).default(1),
@@ -37,12 +38,14 @@ export default defineNode<Params>({
     const base = broadcastShapes(mu, logvar)!;
     return { ok: true, outputs: { z: p.samples > 1 ? [p.samples, ...base] : base } };
   },
-  forward: ({ inputs, params: p, random, mode }) => {
+  forward: ({ inputs, params: p, random, mode, fast }) => {
     const mu = inputs.mu!;
     const logvar = inputs.logvar!;
     const k = mode === 'eval' ? 1 : p.samples;
     const base = broadcastShapes(mu.shape, logvar.shape) as number[];
     const eps = random.normal(k > 1 ? [k, ...base] : base);
+    // On wasm one kernel each way (nodes/lib/fused.ts) when no broadcast is involved.
+    if (fast && k === 1 && sameShape(mu.shape, logvar.shape) && fusedKernels()) return { z: reparameterize(mu, logvar, eps) };
     const std = tf.exp(tf.mul(logvar, 0.5));
     return { z: tf.add(mu, tf.mul(eps, std)) };
   },

@@ -34,6 +34,10 @@ export const KERNELS = {
   bceGrad: 'VaeLabBceGrad',
   colSum: 'VaeLabColSum',
   transpose: 'VaeLabTranspose',
+  reparam: 'VaeLabReparam',
+  reparamGrad: 'VaeLabReparamGrad',
+  klRows: 'VaeLabKlRows',
+  klGrad: 'VaeLabKlGrad',
 } as const;
 
 function register(name: string, fn: (inputs: Inputs, attrs: Attrs, backend: WasmBackend) => tf.TensorInfo | tf.TensorInfo[]): void {
@@ -251,4 +255,95 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = x.shape;
   if (cols > rows && x.size >= TRANSPOSE_MIN_SIZE && fusedKernels()) return run(KERNELS.transpose, { x })[0] as tf.Tensor2D;
   return tf.transpose(x);
+}
+
+// ---------------------------------------------------------------------------------------
+// The latent code's small ops ([B, d]: a few thousand elements, where each of the ~25 stock
+// kernels of the reparameterization and the closed-form KL, forward and backward, costs its
+// dispatch more than its arithmetic).
+
+register(KERNELS.reparam, ({ mu, logvar, eps }, _attrs, backend) => {
+  const shape = mu!.shape;
+  const outs = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
+  const [m, lv, e, z, std] = [mu!, logvar!, eps!, outs[0]!, outs[1]!].map((t) => backend.typedArrayFromHeap(t));
+  for (let i = 0; i < m!.length; i++) {
+    std![i] = Math.exp(lv![i]! * 0.5);
+    z![i] = m![i]! + e![i]! * std![i]!;
+  }
+  return outs;
+});
+
+register(KERNELS.reparamGrad, ({ dz, eps, std }, _attrs, backend) => {
+  const shape = dz!.shape;
+  const outs = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
+  const [d, e, s, dmu, dlv] = [dz!, eps!, std!, outs[0]!, outs[1]!].map((t) => backend.typedArrayFromHeap(t));
+  for (let i = 0; i < d!.length; i++) {
+    dmu![i] = d![i]!;
+    dlv![i] = d![i]! * e![i]! * s![i]! * 0.5;
+  }
+  return outs;
+});
+
+/**
+ * z = μ + ε ⊙ exp(½ log σ²) for μ, log σ² and ε of one shape, with its gradient: one kernel
+ * each way on wasm. Call only when fusedKernels() holds.
+ */
+export function reparameterize(mu: tf.Tensor, logvar: tf.Tensor, eps: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [m, lv, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [z, std] = run(KERNELS.reparam, { mu: m, logvar: lv, eps });
+    // ε is not an input of the gradient, but the backward pass reads it: save (keep) it too.
+    save([eps, std!]);
+    return { value: z!, gradFunc: (dz, saved) => run(KERNELS.reparamGrad, { dz: dz as tf.Tensor, eps: saved[0]!, std: saved[1]! }) };
+  }) as unknown as (m: tf.Tensor, lv: tf.Tensor) => tf.Tensor;
+  return f(mu, logvar);
+}
+
+register(KERNELS.klRows, ({ mu, logvar }, attrs, backend) => {
+  const [rows, cols] = mu!.shape as [number, number];
+  const out = backend.makeOutput([rows], 'float32');
+  const [m, lv, o] = [mu!, logvar!, out].map((t) => backend.typedArrayFromHeap(t));
+  const scale = attrs.scale as number;
+  for (let r = 0, k = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++, k++) {
+      const mi = m![k]!;
+      const li = lv![k]!;
+      s += 1 + li - mi * mi - Math.exp(li);
+    }
+    o![r] = -0.5 * s * scale;
+  }
+  return out;
+});
+
+register(KERNELS.klGrad, ({ dy, mu, logvar }, attrs, backend) => {
+  const [rows, cols] = mu!.shape as [number, number];
+  const outs = [backend.makeOutput([rows, cols], 'float32'), backend.makeOutput([rows, cols], 'float32')];
+  const [d, m, lv, dmu, dlv] = [dy!, mu!, logvar!, outs[0]!, outs[1]!].map((t) => backend.typedArrayFromHeap(t));
+  const scale = attrs.scale as number;
+  for (let r = 0, k = 0; r < rows; r++) {
+    const dr = d![r]! * scale;
+    for (let j = 0; j < cols; j++, k++) {
+      dmu![k] = dr * m![k]!;
+      dlv![k] = -0.5 * dr * (1 - Math.exp(lv![k]!));
+    }
+  }
+  return outs;
+});
+
+/**
+ * Per row of μ, log σ² [B, d]: −½ Σ_j (1 + log σ² − μ² − σ²), times `scale` (1 for the sum,
+ * 1/d for the mean), with its gradient: one kernel each way on wasm. Call only when
+ * fusedKernels() holds.
+ */
+export function klRows(mu: tf.Tensor2D, logvar: tf.Tensor2D, scale: number): tf.Tensor1D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [m, lv, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([m, lv]);
+    return {
+      value: run(KERNELS.klRows, { mu: m, logvar: lv }, { scale })[0]!,
+      gradFunc: (dy, saved) => run(KERNELS.klGrad, { dy: dy as tf.Tensor, mu: saved[0]!, logvar: saved[1]! }, { scale }),
+    };
+  }) as unknown as (m: tf.Tensor2D, lv: tf.Tensor2D) => tf.Tensor1D;
+  return f(mu, logvar);
 }

@@ -8,6 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lossRecon from '../../nodes/loss.reconstruction';
+import lossKl from '../../nodes/loss.kl';
+import vaeReparameterize from '../../nodes/vae.reparameterize';
+import type { AnyNodeDef } from '../../nodes/types';
 import { fusedKernels, transpose2d } from '../../nodes/lib/fused';
 import { markConstant } from '../../nodes/lib/dense';
 import { useBackend } from '../../src/runtime/backends';
@@ -153,4 +156,51 @@ describe('transpose2d on wasm', () => {
       x.dispose();
     }
   });
+});
+
+/** A node's output (port `port`) over μ, log σ² variables, and the gradients of Σ r ⊙ output w.r.t. both. */
+function latentGrads(def: AnyNodeDef, params: Record<string, unknown>, port: string, mu: number[], lv: number[], shape: [number, number], fast: boolean) {
+  const m = tf.tidy(() => tf.variable(tf.tensor2d(mu, shape), true));
+  const l = tf.tidy(() => tf.variable(tf.tensor2d(lv, shape), true));
+  let out: number[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const y = forward(def, { params, inputs: { mu: m, logvar: l }, fast })[port]!;
+    out = Array.from(y.dataSync());
+    return tf.sum(tf.mul(y, tf.tensor(randArray(y.size, 9, 0.5, 1.5), y.shape))) as tf.Scalar;
+  }, [m, l]);
+  const g = [Array.from(grads[m.name]!.dataSync()), Array.from(grads[l.name]!.dataSync())];
+  tf.dispose([value, ...Object.values(grads), m, l]);
+  return { out, dmu: g[0]!, dlv: g[1]! };
+}
+
+describe('fused reparameterization and KL on wasm', () => {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    if (before) await tf.setBackend(before);
+  });
+
+  const shape: [number, number] = [16, 20];
+  const mu = randArray(320, 41, -3, 3);
+  const lv = randArray(320, 42, -6, 3);
+  const cases: Array<[string, AnyNodeDef, Record<string, unknown>, string]> = [
+    ['vae.reparameterize', vaeReparameterize, {}, 'z'],
+    ['loss.kl sum', lossKl, { reduction: 'sum' }, 'kl'],
+    ['loss.kl mean', lossKl, { reduction: 'mean' }, 'kl'],
+  ];
+  for (const [name, def, params, port] of cases) {
+    it(`${name}: output and gradients equal the stock ops within 1e-5; nothing left behind`, () => {
+      const n0 = tf.memory().numTensors;
+      const f = latentGrads(def, params, port, mu, lv, shape, true);
+      const s = latentGrads(def, params, port, mu, lv, shape, false);
+      expect(tf.memory().numTensors).toBe(n0);
+      for (const [a, b, what] of [[f.out, s.out, 'out'], [f.dmu, s.dmu, 'dμ'], [f.dlv, s.dlv, 'dlogσ²']] as const) {
+        expect(maxAbs(b), what).toBeGreaterThan(0);
+        expect(maxDiff(a, b), what).toBeLessThanOrEqual(TOL * maxAbs(b));
+      }
+    });
+  }
 });
