@@ -26,7 +26,7 @@ import type { GraphStore } from '../stores/graph';
 import { useOverlayStore } from '../stores/overlay';
 import { useClipboardStore } from '../stores/clipboard';
 import { KindSocket, ViewConnection, ViewNode, edgeId, type Schemes } from './scheme';
-import { HEADER_HEIGHT, NODE_WIDTH, ROW_HEIGHT, ROWS_PAD, nodeSize } from '../graph/geometry';
+import { HEADER_HEIGHT, NODE_WIDTH, PLACE_GAP, ROW_HEIGHT, ROWS_PAD, freeSpot, nodeSize, type Rect } from '../graph/geometry';
 import NodeView from './components/NodeView.vue';
 import SocketView from './components/SocketView.vue';
 import ConnectionView from './components/ConnectionView.vue';
@@ -56,8 +56,12 @@ export interface EditorHandle {
   zoomBy(factor: number): Promise<void>;
   /** The centre of the visible canvas in graph coordinates. */
   viewCenter(): { x: number; y: number };
-  /** Add a node of `type` centred in the view (offset so it does not hide another); returns its id. */
-  addNodeAtCenter(type: string): string | null;
+  /**
+   * Add a node of `type` where the person sees it, on no other node (beside the selected one,
+   * or near the view's centre), clear of `covered` (a panel over the canvas, client
+   * coordinates: the floating palette); returns its id.
+   */
+  addNodeAtCenter(type: string, covered?: { left: number; right: number; top: number; bottom: number } | null): string | null;
   /** Lay the graph out with ELK (loaded on first use); one undoable step. */
   autoArrange(): Promise<boolean>;
   /** Delete the selected nodes, or else the selected wire. */
@@ -622,17 +626,49 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     await centerOnPoint(c);
   }
 
-  function addNodeAtCenter(type: string): string | null {
-    const c = viewCenter();
-    const size = nodeSize(type, catalog);
-    let x = c.x - size.width / 2;
-    let y = c.y - size.height / 2;
-    const taken = (px: number, py: number) => store.graph.nodes.some((n) => n.position && Math.abs(n.position.x - px) < 24 && Math.abs(n.position.y - py) < 24);
-    for (let i = 0; i < 30 && taken(x, y); i++) {
-      x += 32;
-      y += 32;
+  /**
+   * The visible part of the graph, in graph coordinates, less a small margin and less the
+   * canvas's left or right part that `covered` hides (a panel floating over the canvas).
+   */
+  function viewRect(covered?: { left: number; right: number; top: number; bottom: number } | null, margin = 12): Rect {
+    const { k, x, y } = area.area.transform;
+    const r = el.getBoundingClientRect();
+    let left = 0;
+    let right = el.clientWidth;
+    if (covered && covered.right > r.left && covered.left < r.right && covered.top < r.bottom && covered.bottom > r.top) {
+      // the wider visible side stays
+      const hideLeft = covered.right - r.left;
+      const hideRight = r.right - covered.left;
+      if (r.width - hideLeft >= r.width - hideRight) left = Math.max(0, hideLeft);
+      else right = Math.min(right, r.width - hideRight);
     }
-    const id = store.addNode(type, { x, y });
+    const m = margin / k;
+    return { x: (left - x) / k + m, y: -y / k + m, width: Math.max(0, (right - left) / k - 2 * m), height: Math.max(0, el.clientHeight / k - 2 * m) };
+  }
+
+  /**
+   * A node from the palette lands where the person sees it and on no other node: beside the
+   * selected node when one is selected and in view (to its right: the graph reads left to
+   * right), else at the centre of the view; the nearest free spot from there, in view when
+   * there is room (else the view zooms out to the whole graph). One undoable edit.
+   */
+  function addNodeAtCenter(type: string, covered?: { left: number; right: number; top: number; bottom: number } | null): string | null {
+    const size = nodeSize(type, catalog);
+    const rects: Rect[] = [];
+    for (const n of store.graph.nodes) {
+      const p = n.position ?? area.nodeViews.get(n.id)?.position;
+      if (p) rects.push({ x: p.x, y: p.y, ...nodeSize(n.type, catalog) });
+    }
+    const view = viewRect(covered);
+    const sel = store.selection.length === 1 ? store.nodeById.get(store.selection[0]!) : undefined;
+    const selRect = sel?.position ? { ...sel.position, ...nodeSize(sel.type, catalog) } : null;
+    const selInView = !!selRect && selRect.x < view.x + view.width && selRect.x + selRect.width > view.x && selRect.y < view.y + view.height && selRect.y + selRect.height > view.y;
+    const c = { x: view.x + view.width / 2, y: view.y + view.height / 2 };
+    const anchor = selRect && selInView ? { x: selRect.x + selRect.width + 2 * PLACE_GAP, y: selRect.y } : { x: c.x - size.width / 2, y: c.y - size.height / 2 };
+    const spot = freeSpot(rects, size, anchor, view);
+    const id = store.addNode(type, { x: spot.x, y: spot.y });
+    // no room in view: the view zooms out to show the whole graph, the new node with it
+    if (id && !spot.inView) void requestSync().then(() => zoomToFit());
     return id;
   }
 

@@ -72,3 +72,48 @@ export function defaultPositions(graph: Graph, catalog: NodeCatalog): Map<string
   }
   return out;
 }
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The space kept clear around a placed node. */
+export const PLACE_GAP = 24;
+const PLACE_STEP = 16;
+const PLACE_RADIUS = 1600;
+let offsets: Array<[number, number]> | null = null;
+/** Grid offsets around the anchor, nearest first (computed once). */
+function placeOffsets(): Array<[number, number]> {
+  if (offsets) return offsets;
+  const n = PLACE_RADIUS / PLACE_STEP;
+  const out: Array<[number, number]> = [];
+  for (let i = -n; i <= n; i++) for (let j = -n; j <= n; j++) out.push([i * PLACE_STEP, j * PLACE_STEP]);
+  // nearest first; at equal distance, sideways before up or down (the graph reads left to right)
+  out.sort((a, b) => a[0] ** 2 + a[1] ** 2 - (b[0] ** 2 + b[1] ** 2) || Math.abs(b[0]) - Math.abs(a[0]) || b[0] - a[0] || a[1] - b[1]);
+  offsets = out;
+  return out;
+}
+
+/**
+ * Where a new node of `size` goes (its top-left): the spot nearest `anchor` that keeps
+ * `gap` clear of every rectangle in `taken`, inside `view` when one is given and it has
+ * room (`inView` says which). With no free spot near the anchor, right of everything.
+ */
+export function freeSpot(taken: readonly Rect[], size: { width: number; height: number }, anchor: { x: number; y: number }, view?: Rect, gap = PLACE_GAP): { x: number; y: number; inView: boolean } {
+  const free = (x: number, y: number) => taken.every((r) => x + size.width + gap <= r.x || r.x + r.width + gap <= x || y + size.height + gap <= r.y || r.y + r.height + gap <= y);
+  const inside = (x: number, y: number) => !!view && x >= view.x && y >= view.y && x + size.width <= view.x + view.width && y + size.height <= view.y + view.height;
+  let fallback: { x: number; y: number } | null = null;
+  for (const [dx, dy] of placeOffsets()) {
+    const x = Math.round(anchor.x + dx);
+    const y = Math.round(anchor.y + dy);
+    if (!free(x, y)) continue;
+    if (!view || inside(x, y)) return { x, y, inView: !!view };
+    fallback ??= { x, y };
+  }
+  if (fallback) return { ...fallback, inView: false };
+  const right = Math.max(anchor.x, ...taken.map((r) => r.x + r.width + gap));
+  return { x: Math.round(right), y: Math.round(anchor.y), inView: false };
+}

@@ -97,6 +97,7 @@ async function dragNode(page: Page, id: string, x: number, y: number): Promise<v
 }
 
 const wires = (page: Page) => page.getByTestId('wire');
+const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
 
 /** expect.poll with room for a busy machine (the default gives up after 1 s). */
 function poll<T>(fn: () => T | Promise<T>, message?: string) {
@@ -676,6 +677,122 @@ describeWithTool('chromium', 'editor', () => {
     const restored = JSON.parse((await download(page, () => page.getByTestId('file-save').click())).text) as GraphJson;
     expect(restored.nodes.map((n) => [n.id, n.position])).toEqual(standard.nodes.map((n) => [n.id, n.position]));
 
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('nodes added from the palette (click or keyboard) land in view, beside the selected node, on no other node and not under the floating palette; each add is one undo', async () => {
+    const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
+    page.on('dialog', (d) => void d.accept());
+    await poll(() => nodes(page).count()).toBe(8);
+    type Box = { x: number; y: number; width: number; height: number };
+    const boxes = async () =>
+      page.locator('[data-testid^="node-"][data-node-type]').evaluateAll((els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          return { id: e.getAttribute('data-testid')!.slice(5), x: r.x, y: r.y, width: r.width, height: r.height };
+        }),
+      );
+    const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    /** The node `id` lies inside the canvas, outside `cover` (the floating palette) and on no other node. */
+    async function checkPlaced(id: string, cover: Box | null) {
+      await poll(async () => (await boxes()).some((b) => b.id === id)).toBe(true);
+      // the view may zoom out to make room: wait until it stands still
+      let last = '';
+      await poll(async () => {
+        const now = JSON.stringify(await boxes());
+        const same = now === last;
+        last = now;
+        return same;
+      }).toBe(true);
+      const all = await boxes();
+      const me = all.find((b) => b.id === id)!;
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      expect(me.x >= canvas.x && me.y >= canvas.y && me.x + me.width <= canvas.x + canvas.width && me.y + me.height <= canvas.y + canvas.height, `${id} in view`).toBe(true);
+      for (const other of all) if (other.id !== id) expect(overlap(me, other), `${id} on ${other.id}`).toBe(false);
+      if (cover) expect(overlap(me, cover), `${id} under the palette`).toBe(false);
+      return me;
+    }
+
+    // the keyboard: "/" opens the floating palette, type, Enter
+    await clickBackground(page);
+    await page.keyboard.press('/');
+    const search = page.getByTestId('palette-search');
+    await poll(() => search.isVisible()).toBe(true);
+    const cover = (await page.getByTestId('palette').boundingBox())!;
+    await page.keyboard.type('noise');
+    await page.keyboard.press('Enter');
+    await checkPlaced('noise', cover);
+    await page.keyboard.type('scale');
+    await page.keyboard.press('Enter');
+    const scale = await checkPlaced('scale', cover);
+    await shots(page, 'palette-added-keyboard');
+    // a click on a palette item, then another one beside it (the new node is selected, the next goes beside it)
+    await page.getByTestId('palette-item-op.exp').click();
+    const exp = await checkPlaced('exp', cover);
+    await page.getByTestId('palette-item-op.mul').click();
+    const mul = await checkPlaced('mul', cover);
+    const dist = (a: Box, b: Box) => Math.hypot(a.x - b.x, a.y - b.y);
+    expect(dist(mul, exp), 'beside the selected node').toBeLessThan(2 * exp.width);
+    expect(dist(exp, scale)).toBeLessThan(3 * exp.width);
+    await shots(page, 'palette-added-click');
+    // each add is one edit: four undos remove the four, in reverse order
+    await closePalette(page);
+    await clickBackground(page);
+    for (const [id, left] of [['mul', 11], ['exp', 10], ['scale', 9], ['noise', 8]] as const) {
+      expect(await page.getByTestId('undo').getAttribute('title')).toContain(`Add ${id}`);
+      await page.keyboard.press('Control+z');
+      await poll(() => nodes(page).count()).toBe(left);
+      expect(await page.getByTestId(`node-${id}`).count()).toBe(0);
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the toolbar shows the graph name whole at 1280 px and fits at 1024 px; a long name is cut with an ellipsis, whole in its title and accessible name', async () => {
+    const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
+    page.on('dialog', (d) => void d.accept());
+    await poll(() => nodes(page).count()).toBe(8);
+    const nameButton = page.getByTestId('graph-name-button');
+    const cut = () => nameButton.evaluate((el) => el.scrollWidth - el.clientWidth);
+    const overflow = () => page.getByTestId('toolbar').evaluate((el) => el.scrollWidth - el.clientWidth);
+    /** Every toolbar control lies inside the window. */
+    const outside = () =>
+      page.getByTestId('toolbar').evaluate((el) =>
+        [...el.querySelectorAll('button, select, label, a, [data-testid="compile-status"]')]
+          .filter((c) => c.getClientRects().length > 0 && getComputedStyle(c).position !== 'absolute')
+          .filter((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .map((c) => c.getAttribute('data-testid') ?? c.textContent!.trim()),
+      );
+    expect(await text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
+    expect(await cut()).toBeLessThanOrEqual(0);
+    expect(await page.getByTestId('compile-status').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, 'editor-toolbar-1280x800');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await poll(() => overflow()).toBeLessThanOrEqual(0);
+    expect(await outside()).toEqual([]);
+    expect(await nameButton.getAttribute('title')).toContain('Standard VAE (MNIST)');
+    await screenshot(page, 'editor-toolbar-1024x768');
+    // a long name: cut, whole in the title and the accessible name, the toolbar still fits
+    const long = 'A convolutional VAE on Fashion-MNIST with a 32-dimensional latent space';
+    await nameButton.click();
+    await page.getByTestId('graph-name-input').fill(long);
+    await page.getByTestId('graph-name-input').press('Enter');
+    await poll(() => text(page, 'graph-name')).toBe(long);
+    for (const [width, height] of [[1024, 768], [1280, 800]] as const) {
+      await page.setViewportSize({ width, height });
+      await poll(() => overflow()).toBeLessThanOrEqual(0);
+      expect(await outside()).toEqual([]);
+      expect(await cut()).toBeGreaterThan(0);
+      expect(await nameButton.evaluate((el) => getComputedStyle(el).textOverflow)).toBe('ellipsis');
+      expect(await nameButton.getAttribute('title')).toContain(long);
+      expect(await nameButton.getAttribute('aria-label')).toContain(long);
+      expect(await page.getByTestId('unsaved-marker').isVisible()).toBe(true);
+      // the status pill stays whole (at 1024 px its short form)
+      expect(await page.getByTestId('compile-status').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+      await screenshot(page, `editor-toolbar-long-name-${width}x${height}`);
+    }
     expect(errors).toEqual([]);
     await page.context().close();
   });
