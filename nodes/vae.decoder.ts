@@ -25,6 +25,8 @@ export default defineNode<Params>({
   outputs: [{ name: 'xHat', kind: 'recon', doc: 'x̂, the mean of p(x|z)' }],
   params,
   controls: [
+    // first: the params below it are the chosen architecture's
+    { param: 'arch', label: 'architecture', help: 'mlp for tables, conv for images, rnn for sequences' },
     { param: 'channels', label: 'channels', help: 'the encoder’s conv channels, x → …: transposed convs run them in reverse, the last to the image’s channels', when: archWhen(DECODER_DEFAULTS, 'channels') },
     { param: 'cell', label: 'cell', help: 'PyTorch’s nn.GRU or nn.LSTM', when: archWhen(DECODER_DEFAULTS, 'cell') },
     { param: 'rnnUnits', label: 'rnn units', help: 'the width of the recurrent state', when: archWhen(DECODER_DEFAULTS, 'rnnUnits') },
@@ -32,7 +34,6 @@ export default defineNode<Params>({
     { param: 'activation', label: 'activation' },
     { param: 'outputActivation', label: 'output', help: 'sigmoid gives probabilities for a Bernoulli likelihood' },
     { param: 'outputUnits', label: 'output units', help: 'auto: the width of the data the loss compares against', when: archWhen(DECODER_DEFAULTS, 'outputUnits') },
-    { param: 'arch', label: 'architecture', help: 'mlp for tables, conv for images, rnn for sequences' },
   ],
   inferShapes: ({ inputs, params: p, hint, hintStructure }) => {
     const z = inputs.z;

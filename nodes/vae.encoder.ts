@@ -27,13 +27,14 @@ export default defineNode<Params>({
   ],
   params,
   controls: [
+    // first: the params below it are the chosen architecture's
+    { param: 'arch', label: 'architecture', help: 'mlp for tables, conv for images, rnn for sequences' },
     { param: 'channels', label: 'channels', help: 'one 4×4, stride-2 conv per entry (each halves H and W), x → …', when: archWhen(ENCODER_DEFAULTS, 'channels') },
     { param: 'cell', label: 'cell', help: 'PyTorch’s nn.GRU or nn.LSTM', when: archWhen(ENCODER_DEFAULTS, 'cell') },
     { param: 'rnnUnits', label: 'rnn units', help: 'the width of the recurrent state', when: archWhen(ENCODER_DEFAULTS, 'rnnUnits') },
     { param: 'hidden', label: 'hidden layers', help: 'widths of the dense hidden layers, … → heads' },
     { param: 'activation', label: 'activation' },
     { param: 'latentDim', label: 'latent dim d' },
-    { param: 'arch', label: 'architecture', help: 'mlp for tables, conv for images, rnn for sequences' },
   ],
   inferShapes: ({ inputs, params: p, structures }) => {
     const x = inputs.x;

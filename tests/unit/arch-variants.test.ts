@@ -118,11 +118,12 @@ describe('arch params (DESIGN §8)', () => {
 
   it('the inspector shows only the current arch\'s controls', () => {
     const shown = (def: AnyNodeDef, arch: string) => visibleControls(def.controls, def.params.parse({ arch }) as Record<string, unknown>).map((c) => c.param);
-    expect(shown(encoder, 'mlp')).toEqual(['hidden', 'activation', 'latentDim', 'arch']);
-    expect(shown(encoder, 'conv')).toEqual(['channels', 'hidden', 'activation', 'latentDim', 'arch']);
-    expect(shown(encoder, 'rnn')).toEqual(['cell', 'rnnUnits', 'hidden', 'activation', 'latentDim', 'arch']);
-    expect(shown(decoder, 'mlp')).toEqual(['hidden', 'activation', 'outputActivation', 'outputUnits', 'arch']);
-    expect(shown(decoder, 'rnn')).toEqual(['cell', 'rnnUnits', 'hidden', 'activation', 'outputActivation', 'arch']);
+    // arch first: the params below it are the chosen arch's
+    expect(shown(encoder, 'mlp')).toEqual(['arch', 'hidden', 'activation', 'latentDim']);
+    expect(shown(encoder, 'conv')).toEqual(['arch', 'channels', 'hidden', 'activation', 'latentDim']);
+    expect(shown(encoder, 'rnn')).toEqual(['arch', 'cell', 'rnnUnits', 'hidden', 'activation', 'latentDim']);
+    expect(shown(decoder, 'mlp')).toEqual(['arch', 'hidden', 'activation', 'outputActivation', 'outputUnits']);
+    expect(shown(decoder, 'rnn')).toEqual(['arch', 'cell', 'rnnUnits', 'hidden', 'activation', 'outputActivation']);
     expect(encoder.controls.find((c) => c.param === 'arch')).toMatchObject({ kind: 'select', options: ['mlp', 'conv', 'rnn'] });
     expect(encoder.controls.find((c) => c.param === 'channels')).toMatchObject({ kind: 'intList', min: 1 });
     expect(encoder.controls.find((c) => c.param === 'cell')).toMatchObject({ kind: 'select', options: ['gru', 'lstm'] });

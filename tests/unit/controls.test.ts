@@ -59,4 +59,10 @@ describe('controls derived from the params schema', () => {
     expect(() => controlsFrom<{ n: number }>(schema, [{ param: 'm', label: 'm' }])).toThrow(/"m" names no param/);
     expect(() => controlsFrom(schema, [{ param: 'o', label: 'o' }])).toThrow(/a object param has no control kind/);
   });
+
+  it('a node with variants (encoder, decoder: arch) lists its variant control first, so the params below it are the chosen variant’s', () => {
+    const variants = registry.all().filter((d) => d.variantParam);
+    expect(variants.map((d) => d.type).sort()).toEqual(['vae.decoder', 'vae.encoder']);
+    for (const def of variants) expect(def.controls[0]?.param, def.type).toBe(def.variantParam);
+  });
 });
