@@ -1,8 +1,10 @@
 /**
- * New / Open / Save / presets, with the "discard unsaved changes?" confirmation. A file that
- * does not parse is reported (coded, in the error banner) and leaves the graph as it was.
+ * New / Open / Save / presets, with the "discard unsaved changes?" confirmation (opening a
+ * file asks in the app's confirm-dialog). A file that does not parse is reported (coded, in
+ * the error banner) and leaves the graph as it was.
  */
 import { useGraphStore } from '../stores/graph';
+import { useConfirmStore } from '../stores/confirm';
 import { findPreset, PRESETS } from '../stores/presets';
 import { LIMITS } from '../graph/schema';
 import { graphFromPng } from '../graph/png-text';
@@ -12,6 +14,7 @@ const MAX_PNG_BYTES = 64 * 1024 * 1024;
 
 export function useFileActions() {
   const store = useGraphStore();
+  const confirm = useConfirmStore();
 
   function confirmDiscard(what: string): boolean {
     if (!store.dirty) return true;
@@ -41,8 +44,28 @@ export function useFileActions() {
       store.setError('FILE_NOT_FOUND', `"${file.name}" could not be read: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     }
-    const r = store.openText(text, `"${file.name}"`, () => confirmDiscard(`open "${file.name}"`));
-    return r.ok;
+    return openParsed(text, `"${file.name}"`, file.name);
+  }
+
+  /**
+   * Open a graph file's text: parsed first (a bad file is reported and asks nothing); over
+   * unsaved changes the in-app confirmation (`confirm-dialog`) asks before it replaces them.
+   */
+  async function openParsed(text: string, source: string, fileName: string): Promise<boolean> {
+    const parsed = store.parseDocument(text, source);
+    if (!parsed.ok) return false;
+    if (store.dirty) {
+      const current = store.graph.meta.name;
+      const ok = await confirm.ask({
+        title: `Open “${fileName}”?`,
+        message: `“${current}” has unsaved changes (kept in this browser only). Opening “${parsed.graph.meta.name}” from “${fileName}” replaces it, and those changes are lost.`,
+        confirmLabel: 'Discard changes and open',
+        cancelLabel: `Keep “${current}”`,
+      });
+      if (!ok) return false;
+    }
+    store.loadGraph(parsed.graph);
+    return true;
   }
 
   /** A PNG VAE Lab exported carries its graph (DESIGN.md §9): open that, validated as a file. */
@@ -63,7 +86,7 @@ export function useFileActions() {
       store.setError(r.diagnostic.code, r.diagnostic.message, [r.diagnostic]);
       return false;
     }
-    return store.openText(r.text, `The graph in "${file.name}"`, () => confirmDiscard(`open the graph in "${file.name}"`)).ok;
+    return openParsed(r.text, `The graph in "${file.name}"`, file.name);
   }
 
   function save(): void {

@@ -64,6 +64,15 @@ async function dropOn(page: Page, target: string, name: string, content: { text:
   await el.dispatchEvent('drop', { dataTransfer: dt });
 }
 
+/** Opens a graph file; over unsaved changes the app asks first (confirm-dialog) and this answers yes. */
+async function openGraph(page: Page, file: Parameters<Page['setInputFiles']>[1]): Promise<void> {
+  const dirty = (await page.getByTestId('unsaved-marker').count()) > 0;
+  await page.getByTestId('file-open').setInputFiles(file);
+  if (!dirty) return;
+  await poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
+  await page.getByTestId('confirm-ok').click();
+}
+
 describeWithTool('chromium', 'your own data in the app', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -145,7 +154,7 @@ describeWithTool('chromium', 'your own data in the app', () => {
     const changed = JSON.parse(readFileSync(TABLE_GRAPH, 'utf8'));
     changed.meta.name = 'Changed data';
     Object.assign(changed.nodes[0].params, { file: 'athletes.csv', sha256: 'ab'.repeat(32) });
-    await page.getByTestId('file-open').setInputFiles({ name: 'changed.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) });
+    await openGraph(page, { name: 'changed.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) });
     await poll(() => text(page, 'graph-name')).toBe('Changed data');
     await poll(() => diagnostics(page)).toEqual(['DATA_CHANGED@table', 'DATA_ROWS_DROPPED@table']);
     await waitTrainable(page);
@@ -182,7 +191,7 @@ describeWithTool('chromium', 'your own data in the app', () => {
         nodes: [{ id: 'data', type: c.type, params: { ...BROKEN_DEFAULTS[c.type], ...c.params }, position: { x: 80, y: 80 } }],
         edges: [],
       };
-      await page.getByTestId('file-open').setInputFiles({ name: `broken-${i}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(graph)) });
+      await openGraph(page, { name: `broken-${i}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(graph)) });
       await poll(() => text(page, 'graph-name')).toBe(`Broken ${i}`);
       await page.getByTestId('node-data').click();
       const fileName = `case-${i}.${c.type === 'data.images' ? 'bin' : 'csv'}`;

@@ -322,10 +322,18 @@ describeWithTool('chromium', 'editor', () => {
     await page.getByTestId('param-beta').fill('4');
     await page.getByTestId('param-beta').press('Enter');
     await poll(() => page.getByTestId('unsaved-marker').count()).toBe(1);
+    // (the app's own confirm-dialog, never window.confirm; Cancel keeps the edit)
     await page.getByTestId('file-open').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(first.text) });
-    await poll(() => dialogs.length).toBe(1);
-    expect(dialogs[0]).toMatch(/unsaved changes/);
+    await poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
+    expect(await page.getByTestId('confirm-dialog').textContent()).toMatch(/unsaved changes.*mine\.json/);
+    await page.getByTestId('confirm-cancel').click();
+    await poll(() => page.getByTestId('confirm-dialog').count()).toBe(0);
+    expect(await page.getByTestId('unsaved-marker').count()).toBe(1);
+    await page.getByTestId('file-open').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(first.text) });
+    await poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
+    await page.getByTestId('confirm-ok').click();
     await poll(() => page.getByTestId('unsaved-marker').count()).toBe(0);
+    expect(dialogs).toEqual([]);
     const second = await download(page, () => page.getByTestId('file-save').click());
     expect(second.text).toBe(first.text);
 
@@ -366,7 +374,8 @@ describeWithTool('chromium', 'editor', () => {
       }
       await page.getByTestId('error-dismiss').click();
     }
-    expect(dialogs.length).toBe(1); // refused files never ask to discard anything
+    expect(dialogs).toEqual([]); // refused files never ask to discard anything
+    expect(await page.getByTestId('confirm-dialog').count()).toBe(0);
     await expect(page.getByTestId('graph-name').textContent()).resolves.toBe('Standard VAE (MNIST)');
     await expect(page.getByTestId('unsaved-marker').count()).resolves.toBe(1);
     expect(await nodes(page).count()).toBe(8);

@@ -149,10 +149,31 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
     const c = graphFromPng(chart.bytes);
     expect(c.ok && c.text).toBe(saved);
 
-    // Another page with another graph: the dropped PNG opens the graph it carries.
+    // Another page with another graph, renamed (unsaved changes): the dropped PNG asks first in
+    // the app's confirm-dialog (no window.confirm), answered with the keyboard: Escape keeps the
+    // graph; Tab to the other button and Enter opens the graph the PNG carries.
     const { page: other, errors: otherErrors } = await openPreset(browser, 'standard-vae');
+    const nativeDialogs: string[] = [];
+    other.on('dialog', (d) => nativeDialogs.push(d.message()));
+    await other.getByTestId('graph-name').click();
+    await other.getByTestId('graph-name-input').fill('My edits');
+    await other.getByTestId('graph-name-input').press('Enter');
+    await expect.poll(() => other.getByTestId('unsaved-marker').count()).toBe(1);
     await dropOnCanvas(other, grid.name, grid.bytes, 'image/png');
+    await expect.poll(() => other.getByTestId('confirm-dialog').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await text(other, 'confirm-dialog')).toContain(grid.name);
+    expect(await other.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-cancel');
+    await screenshot(other, 'transfer-png-confirm');
+    await other.keyboard.press('Escape');
+    await expect.poll(() => other.getByTestId('confirm-dialog').count()).toBe(0);
+    expect(await text(other, 'graph-name')).toBe('My edits');
+    await dropOnCanvas(other, grid.name, grid.bytes, 'image/png');
+    await expect.poll(() => other.getByTestId('confirm-dialog').isVisible(), { timeout: 20_000 }).toBe(true);
+    await other.keyboard.press('Tab');
+    expect(await other.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    await other.keyboard.press('Enter');
     await expect.poll(() => text(other, 'graph-name')).toBe(JSON.parse(saved).meta.name);
+    expect(nativeDialogs).toEqual([]);
     expect(await other.getByTestId('error-message').count()).toBe(0);
     // A PNG without the chunk (the PNG with its text chunks cut out) is a coded error.
     const plain = stripTextChunks(grid.bytes);
