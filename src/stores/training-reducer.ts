@@ -231,6 +231,8 @@ export function reduce(s: TrainingState, ev: WorkerEvent): TrainingState {
         return {
           ...clearBreakpoint(s),
           needsReset: ev.message,
+          // the grids showed the old graph (or the old data): they come back after Reset
+          images: null,
           probe: null,
           portStats: {},
           phase: s.phase === 'running' ? 'ready' : s.phase,

@@ -115,6 +115,7 @@ describeWithTool('chromium', 'your own data in the app', () => {
     await screenshot(page, 'data-picked-1280x800');
     for (let i = 1; i <= 3; i++) await stepTo(page, i);
     expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
+    await poll(() => page.getByTestId('recon-table').getAttribute('data-step')).toBe('3');
 
     // Another file dropped on the node's element on the canvas: it becomes the node's data.
     await dropOn(page, 'node-table', 'clean.csv', { text: syntheticCsv(200, 11) });
@@ -122,10 +123,16 @@ describeWithTool('chromium', 'your own data in the app', () => {
     await poll(() => page.getByTestId('data-preview').getAttribute('data-examples')).toBe('200');
     expect(await page.getByTestId('data-dropped').count()).toBe(0);
     await poll(() => diagnostics(page)).toEqual([]);
-    // Trained weights on other data: Reset, then it trains on the new rows.
+    // Trained weights on other data: the old file's reconstructions leave the panel at once
+    // (they are not the new rows'), and Reset draws the new data's.
     await poll(() => page.getByTestId('train-reset').isEnabled()).toBe(true);
+    await poll(() => page.getByTestId('recon-table').count()).toBe(0);
+    expect(await page.getByTestId('recon-grid').getAttribute('data-images')).toBe('no');
+    expect(await text(page, 'recon-grid')).toContain('Reset to draw the reconstructions');
+    await screenshot(page, 'data-switched-1280x800');
     await page.getByTestId('train-reset').click();
     await waitTrainable(page);
+    await poll(() => page.getByTestId('recon-table').getAttribute('data-step')).toBe('0');
     await stepTo(page, 1);
 
     // Undo goes back to the first file (its rows dropped again), redo to the second.

@@ -118,8 +118,11 @@ describe('the training reducer', () => {
       diagnostic: { code: 'KL_NEGATIVE', severity: 'error', node: 'kl', port: 'kl', step: 2, message: 'm' },
       loss: 3,
     });
-    const structural = run({ ...trained, phase: 'running' }, { type: 'graphUpdated', hot: false, needsReset: true, message: 'structure changed' });
-    expect(structural).toMatchObject({ needsReset: 'structure changed', breakpoint: null, probe: null, portStats: {}, phase: 'ready', step: 1 });
+    const drawn = run(trained, { type: 'images', step: 1, inputs: null, recons: null, samples: null, view: null, note: null });
+    expect(drawn.images).not.toBeNull();
+    // another data file (or another structure): the reconstructions of the old one are not shown beside the new
+    const structural = run({ ...drawn, phase: 'running' }, { type: 'graphUpdated', hot: false, needsReset: true, message: 'structure changed' });
+    expect(structural).toMatchObject({ needsReset: 'structure changed', breakpoint: null, images: null, probe: null, portStats: {}, phase: 'ready', step: 1 });
     expect(run(trained, { type: 'graphUpdated', hot: true, needsReset: false, message: 'ok' })).toBe(trained);
     const rebuilt = run(trained, { type: 'graphUpdated', hot: false, needsReset: false, message: 'rebuilt' });
     expect(rebuilt).toMatchObject({ step: 0, last: null, breakpoint: null, portStats: {}, run: trained.run + 1 });
