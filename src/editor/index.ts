@@ -18,7 +18,7 @@ import { Presets as VuePresets, VuePlugin, type VueArea2D } from 'rete-vue-plugi
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { getDOMSocketPosition } from 'rete-render-utils';
-import { createApp, watch, type App } from 'vue';
+import { createApp, watch, type App, type Component } from 'vue';
 import { getActivePinia, type Pinia } from 'pinia';
 import type { NodeCategory } from '../graph/catalog';
 import { parseEndpoint } from '../graph/ports';
@@ -28,6 +28,7 @@ import { useClipboardStore } from '../stores/clipboard';
 import { KindSocket, ViewConnection, ViewNode, edgeId, type Schemes } from './scheme';
 import { HEADER_HEIGHT, NODE_WIDTH, PLACE_GAP, ROW_HEIGHT, ROWS_PAD, freeSpot, nodeSize, type Rect } from '../graph/geometry';
 import NodeView from './components/NodeView.vue';
+import { NODE_HELP_KEY } from './node-help';
 import SocketView from './components/SocketView.vue';
 import ConnectionView from './components/ConnectionView.vue';
 
@@ -47,6 +48,8 @@ export interface EditorOptions {
   onHint?(hint: CanvasHint | null): void;
   /** The user asked to rename a node (context menu). */
   onRename?(nodeId: string): void;
+  /** The help button each node shows in its header (a component taking the node `type`; see node-help.ts). */
+  nodeHelp?: Component;
 }
 
 export interface EditorHandle {
@@ -93,6 +96,7 @@ export function createEditor(el: HTMLElement, store: GraphStore, opts: EditorOpt
     setup: (context) => {
       const app = createApp(context as Parameters<typeof createApp>[0]);
       app.use(pinia);
+      app.provide(NODE_HELP_KEY, opts.nodeHelp ?? null);
       apps.add(app);
       return app as never;
     },

@@ -114,6 +114,62 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
     await page.context().close();
   });
 
+  it('a canvas node\'s "?" opens the inspector\'s popover for its type, from the mouse or the keyboard (Tab), without dragging or selecting the node', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, errors } = await openApp(browser, { width: 1280, height: 800, colorScheme });
+      page.on('dialog', (d) => void d.accept());
+      await expect.poll(() => page.locator('[data-testid^="node-"][data-node-type]').count(), { timeout: 30_000 }).toBe(8);
+      const node = page.getByTestId('node-enc');
+      const button = page.getByTestId('node-help-enc').locator('button');
+      const entry = helpEntry(registry, nodeTopic('vae.encoder'))!;
+      expect(await button.getAttribute('aria-label')).toBe(`Help: ${entry.title}`);
+      // in the node's header: clear of its ports (the rows below) and of its title
+      const head = (await node.locator('.vae-node-header').boundingBox())!;
+      const b = (await button.boundingBox())!;
+      expect(b.x >= head.x && b.y >= head.y && b.x + b.width <= head.x + head.width && b.y + b.height <= head.y + head.height).toBe(true);
+      const title = (await node.locator('.vae-node-titles').boundingBox())!;
+      expect(b.x).toBeGreaterThanOrEqual(title.x + title.width);
+      const before = (await node.boundingBox())!;
+
+      // the mouse: pressed and pulled away, the node stays where it was and is not selected
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(b.x + 120, b.y + 90, { steps: 8 });
+      await page.mouse.up();
+      expect(await node.boundingBox()).toEqual(before);
+      expect(await node.getAttribute('class')).not.toContain('selected');
+      // a click opens the same popover as the inspector's "?" for this type
+      await button.click();
+      const pop = page.getByTestId(`help-${nodeTopic('vae.encoder')}`);
+      await expect.poll(() => pop.isVisible()).toBe(true);
+      expect((await pop.getByTestId('help-what').textContent())?.trim()).toBe(entry.what);
+      expect(await pop.getByTestId('help-where').textContent()).toContain(entry.where);
+      expect(await pop.locator('.katex').count()).toBeGreaterThan(0);
+      expect(await node.getAttribute('class')).not.toContain('selected');
+      expect(await page.getByTestId('inspector-title').count()).toBe(0);
+      await screenshot(page, `help-canvas-node-${colorScheme}-1280x800`);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => pop.count()).toBe(0);
+      expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+
+      // the keyboard: Tab from the toolbar reaches it; Enter opens, Escape closes
+      await page.getByTestId('zoom-in').focus();
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await button.evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, 'Tab reaches the encoder\'s "?"').toBe(true);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => pop.isVisible()).toBe(true);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => pop.count()).toBe(0);
+      expect(await node.boundingBox()).toEqual(before);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
+  });
+
   it(`the standard preset on the backend the app picks: ${COLLAPSE_MIN_STEPS + 50 * (COLLAPSE_CONSECUTIVE - 1)} steps (held-out statistics every 50) and never the collapse alarm`, async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
     page.on('dialog', (d) => void d.accept());
