@@ -187,6 +187,25 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
     await other.context().close();
   }, 300_000);
 
+  it('weights-open says in one line what the file does not hold: the optimizer and the β warm-up restart at step 0', async () => {
+    const { page, errors } = await openPreset(browser, 'latent-2d');
+    for (const n of [1, 2]) {
+      await page.getByTestId('train-step').click();
+      await expect.poll(() => text(page, 'metric-step'), { timeout: 60_000 }).toBe(String(n));
+    }
+    const saved = await download(page, 'weights-save');
+    expect(await page.getByTestId('weights-note').count()).toBe(0);
+    await page.getByTestId('weights-open').setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(saved.bytes) });
+    await expect.poll(() => page.getByTestId('weights-loaded').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => text(page, 'metric-step')).toBe('0');
+    expect(await text(page, 'weights-note')).toBe('(weights only: the optimizer and the β warm-up restart at step 0)');
+    expect(await page.getByTestId('weights-note').isVisible()).toBe(true);
+    expect(await page.getByTestId('weights-note').getAttribute('title')).toMatch(/not the optimizer’s state/);
+    await screenshot(page, 'transfer-weights-note');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 300_000);
+
   describeWithTool('torch', 'with the exported train.py (PyTorch)', () => {
     let work = '';
     afterAll(() => {
