@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Outbox, unbatch, type OutboxClock, type OutboxMessage } from '../../src/worker/outbox';
-import { TrainingClient } from '../../src/worker/client';
 import type { WorkerEvent } from '../../src/worker/protocol';
-import { FakeWorker } from '../fixtures/fake-worker';
+import { clientOverFakes } from '../fixtures/fake-worker';
 
 /** A clock the test moves by hand, with at most one timer (what the outbox sets). */
 class FakeClock implements OutboxClock {
@@ -104,16 +103,7 @@ describe('worker outbox: Run’s steps leave in batches', () => {
 
 describe('TrainingClient unpacks a batch', () => {
   it('delivers each event of a batch in order, and a malformed one as BAD_EVENT', () => {
-    const workers: FakeWorker[] = [];
-    const got: WorkerEvent[] = [];
-    const client = new TrainingClient(
-      (e) => got.push(e),
-      () => {
-        const w = new FakeWorker();
-        workers.push(w);
-        return w;
-      },
-    );
+    const { client, workers, got } = clientOverFakes();
     client.start();
     workers[0]!.emitRaw({ type: 'batch', events: [stepped(1), stepped(2), { type: 'stepped', metrics: 'bad' }, state(2)] });
     expect(got.map((e) => (e.type === 'stepped' ? e.metrics.step : e.type))).toEqual([1, 2, 'error', 'state']);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, parseRequest, transferablesOf, type WorkerEvent } from '../../src/worker/protocol';
-import { TrainingClient } from '../../src/worker/client';
-import { FakeWorker } from '../fixtures/fake-worker';
+import { FakeWorker, clientOverFakes } from '../fixtures/fake-worker';
 
 describe('worker protocol: requests are parsed at the boundary', () => {
   it('accepts every request type with its fields, filling defaults', () => {
@@ -79,16 +78,7 @@ describe('TrainingClient', () => {
   });
 
   it('forwards parsed events, reports malformed ones as BAD_EVENT, and a crash as a fatal WORKER_CRASHED', () => {
-    const workers: FakeWorker[] = [];
-    const got: WorkerEvent[] = [];
-    const client = new TrainingClient(
-      (e) => got.push(e),
-      () => {
-        const w = new FakeWorker();
-        workers.push(w);
-        return w;
-      },
-    );
+    const { client, workers, got } = clientOverFakes();
     client.send({ type: 'run' });
     expect(workers).toHaveLength(1);
     expect(workers[0]!.sent).toEqual([{ type: 'run' }]);
