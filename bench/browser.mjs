@@ -26,7 +26,8 @@
  * Diagnosis: `--cpu-throttle R` slows the page's main thread R× (a 6× run shows the tasks that
  * would stretch first on a starved machine); `--profile S` builds unminified and writes a CPU
  * profile of the first S seconds of Run (test-results/bench-browser-<backend>.cpuprofile) with
- * its top functions in the results.
+ * its top functions in the results; `--profile-worker S` does the same for the training worker
+ * (test-results/bench-browser-<row>-worker.cpuprofile): what the worker does around a step.
  * Beside them, a PyTorch CPU row on the same machine: bench/pytorch_vae.py trains the same
  * VAE the same way under /usr/bin/python3 (python3-torch), once before the browser rows and
  * once after (the machine may be shared: the ratio uses their mean). `--torch-blas DIR` puts
@@ -65,6 +66,8 @@ const CHROMIUM_ARGS = arg('chromium-args', '').split(' ').filter(Boolean);
 const DIST = arg('dist', null);
 /** --profile S: an unminified build, and a CPU profile of the main thread for the first S seconds of Run. */
 const PROFILE_S = Number(arg('profile', '0'));
+/** --profile-worker S: an unminified build, and a CPU profile of the training worker for S seconds of Run (from 1 s after the click). */
+const PROFILE_WORKER_S = Number(arg('profile-worker', '0'));
 /** --cpu-throttle R: slow the page's main thread R× (CDP), to find the heaviest main-thread tasks (diagnosis only). */
 const THROTTLE = Number(arg('cpu-throttle', '1'));
 
@@ -186,6 +189,44 @@ async function webgpuAdapter(browser, url) {
   );
   await context.close();
   return r;
+}
+
+/**
+ * The training worker's own CPU profiler (CDP through the browser's session: Playwright gives
+ * pages a session, not workers). Returns start() and stop() → the profile.
+ */
+async function workerProfiler(browser) {
+  const bs = await browser.newBrowserCDPSession();
+  const { targetInfos } = await bs.send('Target.getTargets');
+  const target = targetInfos.find((t) => t.type === 'worker' && /vae-lab-training|training\.worker/.test(`${t.title} ${t.url}`));
+  if (!target) throw new Error('--profile-worker: no training worker found among the browser targets');
+  const { sessionId } = await bs.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  let next = 1;
+  const waiting = new Map();
+  bs.on('Target.receivedMessageFromTarget', (e) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message);
+    if (m.id && waiting.has(m.id)) {
+      waiting.get(m.id)(m);
+      waiting.delete(m.id);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((res) => {
+      const id = next++;
+      waiting.set(id, res);
+      void bs.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 500 });
+  return {
+    start: () => send('Profiler.start'),
+    stop: async () => {
+      const r = await send('Profiler.stop');
+      await bs.detach().catch(() => {});
+      return r.result?.profile ?? null;
+    },
+  };
 }
 
 /** Runs in the page before the app: records long tasks and when the step counter first moves. */
@@ -356,6 +397,9 @@ async function benchBackend(browser, url, row) {
     await cdp.send('Profiler.start');
   }
   let profile = null;
+  const workerProf = PROFILE_WORKER_S > 0 ? await workerProfiler(page.context().browser()) : null;
+  let workerProfile = null;
+  let workerProfStarted = false;
 
   // Press Run; note when the step counter first shows 1 (inside the page, so no polling delay).
   await page.evaluate(() => {
@@ -390,6 +434,10 @@ async function benchBackend(browser, url, row) {
     step = s.step;
     if (!cpu0 && step >= 2) cpu0 = { step, cpu: rendererCpu() };
     if (PROFILE_S > 0 && !profile && Date.now() - t0 > PROFILE_S * 1000) profile = (await cdp.send('Profiler.stop')).profile;
+    if (workerProf && !workerProfStarted) {
+      workerProfStarted = true;
+      await workerProf.start();
+    } else if (workerProf && !workerProfile && Date.now() - t0 > (PROFILE_WORKER_S + 1) * 1000) workerProfile = await workerProf.stop();
     samples.push({ t: Date.now() - t0, step: s.step, numTensors: s.tensors });
     if (s.phase !== 'running' && s.step > 0) break; // stopped by itself (breakpoint, error)
   }
@@ -397,6 +445,7 @@ async function benchBackend(browser, url, row) {
   const cpu1 = { step: Number(await page.getByTestId('metric-step').textContent()), cpu: rendererCpu() };
   const metricsAfter = await mainThreadMetrics(cdp);
   if (PROFILE_S > 0 && !profile) profile = (await cdp.send('Profiler.stop')).profile;
+  if (workerProf && workerProfStarted && !workerProfile) workerProfile = await workerProf.stop();
   await page.getByTestId('train-pause').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=training-panel]')?.dataset.phase === 'ready', null, { timeout: 60_000 });
   const bench = await page.evaluate(() => window.__bench);
@@ -450,6 +499,7 @@ async function benchBackend(browser, url, row) {
       Object.entries(bench.events ?? {}).map(([k, e]) => [k, { count: e.count, meanMs: round(e.totalMs / e.count, 2), maxMs: round(e.maxMs, 1) }]),
     ),
     ...(profile ? { profileTop: summariseProfile(profile, backend) } : {}),
+    ...(workerProfile ? { workerProfileTop: summariseProfile(workerProfile, `${row}-worker`) } : {}),
     longTaskStartsMsAfterRun: during.map((t) => round(t.start - runFrom)),
     longFramesWhileRunning: (bench.loaf ?? []).filter((f) => f.start >= runFrom).slice(0, PROFILE_S > 0 || THROTTLE > 1 ? 200 : 10),
     numTensors: {
@@ -519,7 +569,7 @@ async function main() {
   } else {
     outDir = mkdtempSync(join(tmpdir(), 'vae-lab-bench-'));
     console.log(`[bench:browser] building into ${outDir} …`);
-    const extra = PROFILE_S > 0 ? ['--minify', 'false', '--sourcemap'] : [];
+    const extra = PROFILE_S > 0 || PROFILE_WORKER_S > 0 ? ['--minify', 'false', '--sourcemap'] : [];
     const b = spawnSync(process.execPath, [viteBin, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error', ...extra], { cwd: root, env: env(), stdio: 'inherit' });
     if (b.status !== 0) throw new Error('vite build failed');
     const server = spawn(process.execPath, [viteBin, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, env: env(), stdio: 'ignore' });

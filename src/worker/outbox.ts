@@ -6,9 +6,9 @@
  * worker for the cores; on 2 cores the worker's profile showed 1.2 ms of each step spent in
  * postMessage. The outbox holds 'stepped' events and sends them together at most every
  * `intervalMs` (the page shows the numbers at most 10 times a second anyway). The first
- * 'stepped' after a quiet spell goes at once (Run's first step shows without delay), every
- * other kind of event goes at once and takes the held ones with it, in order, so no event
- * ever overtakes an earlier one. A timer sends what is left when no other event comes.
+ * 'stepped' after a quiet spell goes at once (Run's first step shows without delay); every
+ * other kind of event goes at once, right after the steps held before it, so no event ever
+ * overtakes an earlier one. A timer sends what is left when no other event comes.
  *
  * One message holds one event, as before, or `{ type: 'batch', events }` (unbatch() on the
  * main thread). No tfjs here.
@@ -34,6 +34,7 @@ const realClock: OutboxClock = {
 };
 
 export class Outbox {
+  /** 'stepped' events not sent yet. */
   private held: WorkerEvent[] = [];
   private lastSteppedSentAt = -Infinity;
   private timer: unknown = null;
@@ -50,21 +51,24 @@ export class Outbox {
   }
 
   post(ev: WorkerEvent, transfer: ArrayBuffer[] = []): void {
-    this.held.push(ev);
     if (ev.type !== 'stepped') {
-      this.flush(transfer);
+      // The held steps first; the event in a message of its own, so that the page handles a
+      // heavier event (wire numbers, image grids) in a task of its own too.
+      this.flush();
+      this.send(ev, transfer);
       return;
     }
+    this.held.push(ev);
     const since = this.clock.now() - this.lastSteppedSentAt;
-    if (since >= this.intervalMs) this.flush([]);
+    if (since >= this.intervalMs) this.flush();
     else this.timer ??= this.clock.setTimer(() => {
       this.timer = null;
-      this.flush([]);
+      this.flush();
     }, this.intervalMs - since);
   }
 
-  /** Sends everything held (with `transfer`, the buffers of the last event). */
-  flush(transfer: ArrayBuffer[] = []): void {
+  /** Sends the held steps now. */
+  flush(): void {
     if (this.timer !== null) {
       this.clock.clearTimer(this.timer);
       this.timer = null;
@@ -72,8 +76,8 @@ export class Outbox {
     if (!this.held.length) return;
     const events = this.held;
     this.held = [];
-    if (events.some((e) => e.type === 'stepped')) this.lastSteppedSentAt = this.clock.now();
-    this.send(events.length === 1 ? events[0]! : { type: 'batch', events }, transfer);
+    this.lastSteppedSentAt = this.clock.now();
+    this.send(events.length === 1 ? events[0]! : { type: 'batch', events }, []);
   }
 }
 

@@ -73,7 +73,7 @@ describe('worker outbox: Run’s steps leave in batches', () => {
     expect(clock.live).toBe(0);
   });
 
-  it('any other event goes at once, after the steps held before it, with its own transfer list', () => {
+  it('any other event goes at once, in a message of its own right after the steps held before it, with its transfer list', () => {
     const { clock, sent, box } = setup(100);
     box.post(stepped(1));
     clock.advance(20);
@@ -82,14 +82,15 @@ describe('worker outbox: Run’s steps leave in batches', () => {
     box.post(stepped(3));
     const buf = new ArrayBuffer(8);
     box.post(state(3), [buf]);
-    expect(sent.map((s) => stepsOf(s.message))).toEqual([[1], [2, 3, 'state']]);
-    expect(sent[1]!.transfer).toEqual([buf]);
+    expect(sent.map((s) => stepsOf(s.message))).toEqual([[1], [2, 3], ['state']]);
+    expect(sent[1]!.transfer).toEqual([]);
+    expect(sent[2]!.transfer).toEqual([buf]);
     // Nothing left behind: the pending timer was cleared, and an event alone is sent as itself.
     expect(clock.live).toBe(0);
     clock.advance(500);
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(3);
     box.post(state(3));
-    expect(sent[2]!.message).toEqual(state(3));
+    expect(sent[3]!.message).toEqual(state(3));
   });
 
   it('a step after a quiet spell is not held (Run’s first step shows at once)', () => {
