@@ -212,10 +212,12 @@ export function colSum(x: tf.Tensor2D): tf.Tensor1D {
 }
 
 // ---------------------------------------------------------------------------------------
-// 2-D transpose of a wide matrix. tfjs-wasm's takes ~3 ns an element when the input is wide
-// ([128, 784]: 312 µs; [128, 400]: 172 µs) against ~0.5 when it is tall ([784, 128]: 62 µs).
-// This loop reads 8 input rows at a time and writes 8 consecutive outputs: 52 and 27 µs
-// (Node, CPU time; slower than tfjs-wasm's on tall inputs, which keep it).
+// 2-D transpose of a wide matrix whose row count is a multiple of 128 (a batch of 128).
+// tfjs-wasm's transpose writes output rows of `rows` floats; at a multiple of 128 (512-byte
+// strides) its writes alias in the cache and it takes ~3 ns an element ([128, 784]: 302 µs,
+// [256, 784]: 671 µs) against ~0.3–0.6 otherwise ([100, 784]: 43 µs, [400, 784]: 164 µs).
+// This loop reads 8 input rows at a time and writes 8 consecutive outputs: 82 and 159 µs
+// there, but slower than tfjs-wasm's elsewhere ([400, 784]: 250 µs), which keeps those.
 
 register(KERNELS.transpose, ({ x }, _attrs, backend) => {
   const [rows, cols] = x!.shape as [number, number];
@@ -244,16 +246,13 @@ function transposeLoop(x: Float32Array, o: Float32Array, rows: number, cols: num
   for (; r < rows; r++) for (let j = 0; j < cols; j++) o[j * rows + r] = x[r * cols + j]!;
 }
 
-/** Below this many elements a transpose is cheap either way (dispatch dominates). */
-const TRANSPOSE_MIN_SIZE = 4096;
-
 /**
- * xᵀ for x [rows, cols]: on wasm, a wide x (cols > rows) through the loop above, otherwise
- * tf.transpose. Not differentiable: for the insides of custom gradients.
+ * xᵀ for x [rows, cols]: on wasm, a wide x with rows a multiple of 128 through the loop
+ * above, otherwise tf.transpose. Not differentiable: for the insides of custom gradients.
  */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = x.shape;
-  if (cols > rows && x.size >= TRANSPOSE_MIN_SIZE && fusedKernels()) return run(KERNELS.transpose, { x })[0] as tf.Tensor2D;
+  if (rows % 128 === 0 && cols > rows && fusedKernels()) return run(KERNELS.transpose, { x })[0] as tf.Tensor2D;
   return tf.transpose(x);
 }
 
