@@ -11,7 +11,7 @@ import lossRecon from '../../nodes/loss.reconstruction';
 import lossKl from '../../nodes/loss.kl';
 import vaeReparameterize from '../../nodes/vae.reparameterize';
 import type { AnyNodeDef } from '../../nodes/types';
-import { fusedKernels, KERNELS, transpose2d } from '../../nodes/lib/fused';
+import { colSum, fusedKernels, KERNELS, transpose2d } from '../../nodes/lib/fused';
 import { markConstant } from '../../nodes/lib/dense';
 import { useBackend } from '../../src/runtime/backends';
 import { forward, randArray } from '../fixtures/node-harness';
@@ -133,6 +133,36 @@ describe('Identity on wasm shares the buffer', () => {
     expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
     c.dispose();
     expect(tf.memory().numDataBuffers).toBe(buffers0);
+  });
+});
+
+describe('colSum on wasm', () => {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    if (before) await tf.setBackend(before);
+  });
+
+  it('equals tf.sum(x, 0) within 1e-5: rows a multiple of 8 or not, NaN and Infinity kept', () => {
+    for (const shape of [[128, 784], [21, 50], [3, 7], [8, 1]] as Array<[number, number]>) {
+      const values = randArray(shape[0] * shape[1], shape[0] * 7 + shape[1], -2, 2);
+      if (shape[1] > 2) {
+        values[shape[1] + 1] = NaN;
+        values[2 * shape[1] - 1] = Infinity;
+      }
+      const x = tf.tensor2d(values, shape);
+      const [a, b] = tf.tidy(() => [Array.from(colSum(x).dataSync()), Array.from(tf.sum(x, 0).dataSync())]);
+      const finite = b.filter(Number.isFinite);
+      const scale = Math.max(1, maxAbs(finite));
+      a.forEach((v, j) => {
+        if (Number.isFinite(b[j]!)) expect(Math.abs(v - b[j]!), `${JSON.stringify(shape)} column ${j}`).toBeLessThanOrEqual(TOL * scale);
+        else expect(String(v)).toBe(String(b[j]));
+      });
+      x.dispose();
+    }
   });
 });
 
