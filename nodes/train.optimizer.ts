@@ -4,7 +4,7 @@ import { defineNode } from './types';
 import { formatShape } from '../src/graph/ports';
 import { isPerExample } from './lib/shapes';
 import { LECTURE } from '../src/graph/formulas';
-import { ADAM_FUSED_MAX_SIZE, adamStep, fusedKernels } from './lib/fused';
+import { adamFusedFor, adamStep } from './lib/fused';
 
 export const params = z.strictObject({
   algorithm: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
@@ -18,9 +18,9 @@ export type Params = z.infer<typeof params>;
  * scalars per step, computed here in double precision:
  *   θ ← θ − lr·(m/c₁) / (√(v/c₂) + ε)  =  θ + (m / (√v + ε·√c₂)) · (−lr·√c₂/c₁),
  * with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, so the two [in, out]-sized divisions by c₁ and c₂ go.
- * On wasm the update of a small variable (a bias, a 400×20 head) is one fused kernel
- * (nodes/lib/fused.ts: one pass over θ, g, m and v instead of 12 dispatches); a large one
- * keeps the 12 kernels, which are faster there. The result equals
+ * On wasm the update of a variable is one fused kernel (nodes/lib/fused.ts: one WebAssembly
+ * SIMD pass over θ, g, m and v, nodes/lib/simd.ts, instead of 12 kernels; without SIMD, a
+ * JavaScript pass for small variables only). The result equals
  * tf.train.adam's up to float32 rounding (nodes/train.optimizer.test.ts).
  */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -41,7 +41,6 @@ export class LeanAdam extends tf.AdamOptimizer {
     const c2 = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = (-this.learningRate * c2) / c1;
     const eps = this.epsilon * c2;
-    const fused = fusedKernels();
     tf.tidy(() => {
       for (const [name, g] of entries) {
         if (g == null) continue;
@@ -51,7 +50,7 @@ export class LeanAdam extends tf.AdamOptimizer {
           mv = { m: tf.tidy(() => tf.zerosLike(value).variable(false)), v: tf.tidy(() => tf.zerosLike(value).variable(false)) };
           this.moments.set(name, mv);
         }
-        if (fused && value.size <= ADAM_FUSED_MAX_SIZE) {
+        if (adamFusedFor(value.size)) {
           const [p1, m1, v1] = adamStep(value, g, mv.m, mv.v, this.beta1, this.beta2, stepSize, eps);
           mv.m.assign(m1!);
           mv.v.assign(v1!);

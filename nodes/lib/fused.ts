@@ -17,11 +17,19 @@
  * nodes/train.optimizer.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamSimd } from './simd';
 
 /** The part of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+  /** The Emscripten module: its memory is `asm.memory`, or `wasmMemory` in the threaded build. */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+}
+
+function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
+  return backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
 }
 
 type Inputs = Record<string, tf.TensorInfo>;
@@ -118,20 +126,41 @@ function adamLoop(p0: Float32Array, g: Float32Array, m0: Float32Array, v0: Float
 register(KERNELS.adam, ({ param, grad, m, v }, attrs, backend) => {
   const shape = param!.shape;
   const outs = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
-  // Views after every allocation (a growing heap detaches older ones).
-  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
-  adamLoop(view(param!), view(grad!), view(m!), view(v!), view(outs[0]!), view(outs[1]!), view(outs[2]!), attrs.beta1 as number, attrs.beta2 as number, attrs.stepSize as number, attrs.epsilon as number);
+  const b1 = attrs.beta1 as number;
+  const b2 = attrs.beta2 as number;
+  const step = attrs.stepSize as number;
+  const eps = attrs.epsilon as number;
+  const ins = [param!, grad!, m!, v!];
+  const n = backend.typedArrayFromHeap(param!).length;
+  // WebAssembly SIMD for the groups of four (nodes/lib/simd.ts), JavaScript for the rest.
+  const simd = adamSimd(wasmMemory(backend));
+  const n4 = simd ? n - (n % 4) : 0;
+  if (simd && n4 > 0) {
+    const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    simd(at(ins[0]!), at(ins[1]!), at(ins[2]!), at(ins[3]!), at(outs[0]!), at(outs[1]!), at(outs[2]!), n4 * 4, b1, 1 - b1, b2, 1 - b2, step, eps);
+  }
+  if (n4 < n) {
+    // Views after every allocation (a growing heap detaches older ones).
+    const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).subarray(n4);
+    adamLoop(view(ins[0]!), view(ins[1]!), view(ins[2]!), view(ins[3]!), view(outs[0]!), view(outs[1]!), view(outs[2]!), b1, b2, step, eps);
+  }
   return outs;
 });
 
 /**
- * Above this many elements tfjs-wasm's own kernels run Adam's 12 passes faster than one
- * JavaScript loop (its square root and division in double precision: ~5 ns an element,
- * against ~4.5 for the 12 kernels); below it their dispatch cost (~10 µs a kernel)
- * dominates. Measured on the standard preset's variables: the loop for all ten took 4.0 ms
- * of CPU, the 12 kernels 2.9 ms; the eight small ones (≤ 8,000 elements) take 96 kernels.
+ * Without WebAssembly SIMD, above this many elements tfjs-wasm's own kernels run Adam's 12
+ * passes faster than one JavaScript loop (its square root and division in double precision:
+ * ~5 ns an element, against ~4.5 for the 12 kernels); below it their dispatch cost (~10 µs a
+ * kernel) dominates. Measured on the standard preset's variables: the loop for all ten took
+ * 4.0 ms of CPU, the 12 kernels 2.9 ms; the eight small ones (≤ 8,000 elements) take 96 kernels.
  */
 export const ADAM_FUSED_MAX_SIZE = 65536;
+
+/** Whether one fused Adam kernel is the faster way to update a variable of `size` elements here. */
+export function adamFusedFor(size: number): boolean {
+  if (!fusedKernels()) return false;
+  return size <= ADAM_FUSED_MAX_SIZE || adamSimd(wasmMemory(tf.backend() as unknown as WasmBackend)) !== null;
+}
 
 /**
  * One Adam step of a variable on wasm: [θ', m', v'] from θ, its gradient and its moments
