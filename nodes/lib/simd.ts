@@ -49,7 +49,7 @@ const F32X4_MUL = [SIMD, ...uleb(0xe6)];
 const F32X4_DIV = [SIMD, ...uleb(0xe7)];
 
 /** The module's bytes; `shared`: import a shared memory (the threaded build's). */
-export function adamModuleBytes(shared: boolean): Uint8Array {
+export function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Parameters 0–6 byte offsets (θ, g, m, v, θ', m', v'), 7 the byte count (a multiple of 16),
   // 8–13 f32 (β₁, 1 − β₁, β₂, 1 − β₂, step, ε). Locals: 14 the offset i; 15–20 the splatted
   // constants; 21 g, 22 m', 23 v'.
