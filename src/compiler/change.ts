@@ -19,13 +19,23 @@ export type PlanChange = 'hot' | 'rebuild';
  * optimizer's settings, the seed, which only Reset uses) may change under a running trainer.
  */
 export function trainingSignature(plan: Plan): string {
-  const data = plan.nodes.get(plan.data);
   const variables = plan.order
     .flatMap((id) => plan.nodes.get(id)!.variables.map((v) => `${id}/${v.name}:${v.shape.join('x')}`))
     .sort()
     .join('|');
+  return `${dataSignature(plan)};vars=${variables}`;
+}
+
+/** The batches' part of the signature: the data source (a file-backed node's every param), the batch size, the held-out split. */
+function dataSignature(plan: Plan): string {
+  const data = plan.nodes.get(plan.data);
   const source = data?.def.data?.file ? `:${JSON.stringify(data.params)}` : '';
-  return `data=${plan.data}:${data?.type ?? ''}${source};batch=${plan.batchSize};heldOut=${plan.heldOut};vars=${variables}`;
+  return `data=${plan.data}:${data?.type ?? ''}${source};batch=${plan.batchSize};heldOut=${plan.heldOut}`;
+}
+
+/** Why a trainer built from `before` cannot run `after`: other batches ('data': another file, column, batch size or split), or other variables. */
+export function rebuildReason(before: Plan, after: Plan): 'data' | 'variables' {
+  return dataSignature(before) === dataSignature(after) ? 'variables' : 'data';
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Graph } from '../graph/schema';
 import type { Diagnostic } from '../graph/diagnostics';
 import { parseEndpoint } from '../graph/ports';
 import type { Plan } from '../compiler/compile';
+import { rebuildReason } from '../compiler/change';
 import { createTrainer, type Trainer } from '../runtime/trainer';
 import type { MnistRaw } from '../runtime/data/mnist';
 import { finiteOrNull } from '../runtime/instruments/summary';
@@ -410,7 +411,10 @@ export class TrainingSession {
       type: 'graphUpdated',
       hot: false,
       needsReset: true,
-      message: 'The graph’s structure changed (its variables differ), so the trained weights no longer fit. Reset to train the new graph.',
+      message:
+        rebuildReason(this.trainer.plan, plan) === 'data'
+          ? 'The data changed (another file, column, batch size or held-out split), so training starts over on it. Reset to train the new graph.'
+          : 'The graph’s structure changed (its variables differ), so the trained weights no longer fit. Reset to train the new graph.',
     });
     if (was) this.postState('stale');
   }

@@ -127,6 +127,7 @@ describeWithTool('chromium', 'your own data in the app', () => {
     // (they are not the new rows'), and Reset draws the new data's.
     await poll(() => page.getByTestId('train-reset').isEnabled()).toBe(true);
     await poll(() => page.getByTestId('recon-table').count()).toBe(0);
+    expect(await text(page, 'needs-reset')).toMatch(/^The data changed/);
     expect(await page.getByTestId('recon-grid').getAttribute('data-images')).toBe('no');
     expect(await text(page, 'recon-grid')).toContain('Reset to draw the reconstructions');
     await screenshot(page, 'data-switched-1280x800');

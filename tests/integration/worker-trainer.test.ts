@@ -191,8 +191,11 @@ describe('the training worker handler, inline in Node (wasm)', () => {
     expect(m.step).toBe(3); // weights kept: the counter goes on
     expect(m.loss).toBeCloseTo(m.recon + 4 * m.kl, 1);
 
+    // the message says why: other batches (the data) or other variables (the structure)
+    await h.send({ type: 'updateGraph', graph: withParam(standard, 'data', 'batchSize', 64) });
+    expect(h.last('graphUpdated')).toMatchObject({ hot: false, needsReset: true, message: expect.stringMatching(/^The data changed/) });
     await h.send({ type: 'updateGraph', graph: withParam(standard, 'enc', 'latentDim', 8) });
-    expect(h.last('graphUpdated')).toMatchObject({ hot: false, needsReset: true });
+    expect(h.last('graphUpdated')).toMatchObject({ hot: false, needsReset: true, message: expect.stringMatching(/structure changed/) });
     h.clear();
     await h.send({ type: 'step' });
     expect(h.of('stepped')).toEqual([]);

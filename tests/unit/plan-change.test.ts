@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, type Plan } from '../../src/compiler/compile';
-import { planChange } from '../../src/compiler/change';
+import { planChange, rebuildReason } from '../../src/compiler/change';
 import { registry } from '../../nodes';
 import { removeEdge, setParam, standardDoc, toGraph, type RawGraph } from '../fixtures/graph-helpers';
 
@@ -49,6 +49,12 @@ describe('planChange: hot update or rebuild', () => {
     ],
   ])('%s: rebuild', (_what, edit) => {
     expect(planChange(base, plan(edit))).toBe('rebuild');
+  });
+
+  it('why a rebuild: other batches (batch size, split) are the data, other weights the variables', () => {
+    expect(rebuildReason(base, plan((d) => void setParam(d, 'data', 'batchSize', 64)))).toBe('data');
+    expect(rebuildReason(base, plan((d) => void setParam(d, 'data', 'heldOut', 500)))).toBe('data');
+    expect(rebuildReason(base, plan((d) => void setParam(d, 'enc', 'latentDim', 8)))).toBe('variables');
   });
 
   it('a graph that does not compile, on either side: rebuild', () => {
