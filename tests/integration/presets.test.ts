@@ -134,9 +134,15 @@ describe('preset files', () => {
     expect(sp.enc).toMatchObject({ arch: 'rnn', cell: 'gru', latentDim: 8 });
     expect(sp.dec).toMatchObject({ arch: 'rnn', cell: 'gru' });
     expect(sp.recon).toMatchObject({ likelihood: 'gaussian' });
-    expect((sp.beta as { warmupSteps: number }).warmupSteps).toBeGreaterThan(0);
+    // β = 0.1: the objective of a Gaussian with an observation sd of √0.1 ≈ 0.32 standardised
+    // units instead of 1 (N(x̂, I) makes each day's swing smaller than the noise), warmed up.
+    expect(sp.beta).toEqual({ beta: 0.1, warmupSteps: 500, freeBits: 0 });
     expect(seq.meta.description).toMatch(/warm/);
     expect(seq.meta.description).toMatch(/mean series/);
+    expect(seq.meta.description).toMatch(/σ = √0\.1/);
+    // its twin wired from primitives (full-train compares them) keeps the same objective
+    const twin = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/graphs/sequence-primitives-vae.json', import.meta.url)), 'utf8')) as Graph;
+    expect(twin.nodes.find((n) => n.type === 'loss.beta')!.params).toMatchObject({ beta: 0.1, warmupSteps: 500 });
   });
 
   it('each phenomenon preset is the standard preset with only its own settings changed', () => {
