@@ -65,7 +65,7 @@ opt.applyGradients = (g) => {
   phase = 'adam';
   const t0 = performance.now();
   apply(g);
-  wall.set('adam', (wall.get('adam') ?? 0) + performance.now() - t0);
+  if (on) wall.set('adam', (wall.get('adam') ?? 0) + performance.now() - t0);
   phase = 'other';
 };
 const engine = tf.engine() as unknown as { gradients: (...a: unknown[]) => unknown };
@@ -74,7 +74,7 @@ engine.gradients = (...a: unknown[]) => {
   phase = 'fwd+bwd';
   const t0 = performance.now();
   const r = grads(...a);
-  wall.set('fwd+bwd', (wall.get('fwd+bwd') ?? 0) + performance.now() - t0);
+  if (on) wall.set('fwd+bwd', (wall.get('fwd+bwd') ?? 0) + performance.now() - t0);
   phase = 'other';
   return r;
 };
