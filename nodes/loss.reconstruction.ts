@@ -166,7 +166,7 @@ export default defineNode<Params>({
   forward: ({ inputs, params: p, mode, fast }) => {
     const xHat = inputs.xHat!;
     const reduction = mode === 'eval' ? 'sum' : p.reduction;
-    if (fast && p.likelihood === 'bernoulli' && xHat.rank === 2 && fusedKernels()) {
+    if (fast && p.likelihood === 'bernoulli' && xHat.rank === 2 && fusedKernels('bceRows', 'bceGrad')) {
       const sum = bceRowSum(xHat as tf.Tensor2D, inputs.x! as tf.Tensor2D);
       return { nll: reduction === 'sum' ? sum : tf.div(sum, xHat.shape[1]!) };
     }

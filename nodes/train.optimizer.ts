@@ -20,7 +20,8 @@ export type Params = z.infer<typeof params>;
  * with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, so the two [in, out]-sized divisions by c₁ and c₂ go.
  * On wasm the update of a variable is one fused kernel (nodes/lib/fused.ts: one WebAssembly
  * SIMD pass over θ, g, m and v, nodes/lib/simd.ts, instead of 12 kernels; without SIMD, a
- * JavaScript pass for small variables only). The result equals
+ * JavaScript pass for small variables only); on webgl it is three GPU programs
+ * (nodes/lib/fused-webgl.ts). The result equals
  * tf.train.adam's up to float32 rounding (nodes/train.optimizer.test.ts).
  */
 type NamedTensor = { name: string; tensor: tf.Tensor };

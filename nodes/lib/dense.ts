@@ -145,7 +145,7 @@ function inputGrad(du: tf.Tensor2D, w: tf.Tensor2D, layout: MatMulLayout): tf.Te
  * through a transpose, ~3× slower).
  */
 function biasGrad(du: tf.Tensor2D): tf.Tensor1D {
-  return fusedKernels() ? colSum(du) : tf.sum(du, 0);
+  return fusedKernels('colSum') ? colSum(du) : tf.sum(du, 0);
 }
 
 /**

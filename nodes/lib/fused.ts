@@ -9,15 +9,17 @@
  * (a malloc and a copy) are slow (3–4 ns an element), and Math.log and Math.exp cost 11–18 ns
  * in V8 against 3.4 for tf.log: the kernels here replace the slow ones and take logs as inputs.
  *
- * Each kernel is registered with tf.registerKernel for the 'wasm' backend only and writes
- * fresh output buffers (never its inputs: a buffer may be shared with other tensors, and
- * XNNPACK caches packed weights by tensor id). On any other backend `fusedKernels()` is false
+ * Each kernel is registered with tf.registerKernel for the 'wasm' backend and writes fresh
+ * output buffers (never its inputs: a buffer may be shared with other tensors, and XNNPACK
+ * caches packed weights by tensor id); some also for 'webgl', as GPU programs
+ * (nodes/lib/fused-webgl.ts). On any other backend `fusedKernels()` is false
  * and the callers compose the stock ops, which compute the same function within float32
  * rounding (tests/unit/fused-kernels.test.ts, tests/unit/fastpath.test.ts,
  * nodes/train.optimizer.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { adamSimd } from './simd';
+import { WEBGL_KERNELS } from './fused-webgl';
 
 /** The part of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
@@ -57,6 +59,13 @@ function register(name: string, fn: (inputs: Inputs, attrs: Attrs, backend: Wasm
   });
 }
 
+for (const [role, kernelFunc] of Object.entries(WEBGL_KERNELS)) {
+  const kernelName = KERNELS[role as keyof typeof KERNELS];
+  if (!tf.getKernel(kernelName, 'webgl')) {
+    tf.registerKernel({ kernelName, backendName: 'webgl', kernelFunc: ({ inputs, attrs, backend }) => kernelFunc(inputs as Inputs, (attrs ?? {}) as Attrs, backend as never) });
+  }
+}
+
 let enabled = true;
 
 // ---------------------------------------------------------------------------------------
@@ -91,11 +100,19 @@ export function setFusedKernels(on: boolean): void {
   enabled = on;
 }
 
-/** Whether the fused kernels run on the current backend (wasm); elsewhere callers use stock ops. */
-export function fusedKernels(): boolean {
-  if (!enabled || tf.getBackend() !== 'wasm') return false;
-  shareIdentity();
-  return true;
+/**
+ * Whether the fused kernels run on the current backend; elsewhere callers use stock ops. On
+ * wasm all of them; on webgl those of `needs` when each has a GPU program there
+ * (nodes/lib/fused-webgl.ts; a caller that names none keeps the stock ops on webgl).
+ */
+export function fusedKernels(...needs: Array<keyof typeof KERNELS>): boolean {
+  if (!enabled) return false;
+  const backend = tf.getBackend();
+  if (backend === 'wasm') {
+    shareIdentity();
+    return true;
+  }
+  return backend === 'webgl' && needs.length > 0 && needs.every((k) => tf.getKernel(KERNELS[k], 'webgl') != null);
 }
 
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Attrs = {}): tf.Tensor[] {
@@ -156,9 +173,10 @@ register(KERNELS.adam, ({ param, grad, m, v }, attrs, backend) => {
  */
 export const ADAM_FUSED_MAX_SIZE = 65536;
 
-/** Whether one fused Adam kernel is the faster way to update a variable of `size` elements here. */
+/** Whether one fused Adam kernel is the faster way to update a variable of `size` elements here (on webgl always: three programs instead of 12). */
 export function adamFusedFor(size: number): boolean {
-  if (!fusedKernels()) return false;
+  if (!fusedKernels('adam')) return false;
+  if (tf.getBackend() === 'webgl') return true;
   return size <= ADAM_FUSED_MAX_SIZE || adamSimd(wasmMemory(tf.backend() as unknown as WasmBackend)) !== null;
 }
 
