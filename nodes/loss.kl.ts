@@ -64,8 +64,8 @@ export default defineNode<Params>({
   forward: ({ inputs, params: p, mode, fast }) => {
     const reduction = mode === 'eval' ? 'sum' : p.reduction;
     const { mu, logvar } = inputs as { mu: tf.Tensor; logvar: tf.Tensor };
-    // On wasm one kernel each way (nodes/lib/fused.ts) instead of ~15 tiny ones.
-    if (fast && mu.rank === 2 && sameShape(mu.shape, logvar.shape) && fusedKernels()) {
+    // On wasm one kernel each way (nodes/lib/fused.ts), on webgl two programs, instead of ~15 tiny ones.
+    if (fast && mu.rank === 2 && sameShape(mu.shape, logvar.shape) && fusedKernels('klRows', 'klGrad')) {
       return { kl: klRows(mu as tf.Tensor2D, logvar as tf.Tensor2D, reduction === 'sum' ? 1 : 1 / mu.shape[1]!) };
     }
     const perDim = klPerDim(mu, logvar);

@@ -44,8 +44,8 @@ export default defineNode<Params>({
     const k = mode === 'eval' ? 1 : p.samples;
     const base = broadcastShapes(mu.shape, logvar.shape) as number[];
     const eps = random.normal(k > 1 ? [k, ...base] : base);
-    // On wasm one kernel each way (nodes/lib/fused.ts) when no broadcast is involved.
-    if (fast && k === 1 && sameShape(mu.shape, logvar.shape) && fusedKernels()) return { z: reparameterize(mu, logvar, eps) };
+    // On wasm one kernel each way (nodes/lib/fused.ts), on webgl two programs, when no broadcast is involved.
+    if (fast && k === 1 && sameShape(mu.shape, logvar.shape) && fusedKernels('reparam', 'reparamGrad')) return { z: reparameterize(mu, logvar, eps) };
     const std = tf.exp(tf.mul(logvar, 0.5));
     return { z: tf.add(mu, tf.mul(eps, std)) };
   },

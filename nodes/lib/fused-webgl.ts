@@ -11,6 +11,8 @@
  *   serves every variable of a rank.
  * - Bernoulli BCE's row sums and their gradient, and a dense layer's bias gradient Σ_B du:
  *   one program each.
+ * - The reparameterization and the closed-form KL: two programs each way (z and σ; dμ and
+ *   dlog σ²) instead of ~25 small kernels and their uploaded constants.
  * They compute the same functions as the wasm kernels (the clamps at −100, the 1e-12 floor).
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -114,10 +116,73 @@ class VaeLabColSumProgram implements Program {
   }
 }
 
+/** Packed element-wise: the reparameterization and its gradient (`out` names the expression, vec4 at a time). */
+class VaeLabLatentProgram implements Program {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  packedInputs = true;
+  packedOutput = true;
+
+  constructor(shape: number[], variableNames: string[], out: string) {
+    this.variableNames = variableNames;
+    this.outputShape = shape;
+    this.userCode = `void main() { setOutput(${out}); }`;
+  }
+}
+
+const REPARAM = {
+  // std = exp(½ log σ²), z = μ + ε ⊙ std
+  std: 'exp(getLogvarAtOutCoords() * 0.5)',
+  z: 'getMuAtOutCoords() + getEpsAtOutCoords() * exp(getLogvarAtOutCoords() * 0.5)',
+  // dμ = dz, dlog σ² = ½ dz ⊙ ε ⊙ std
+  dmu: 'getDzAtOutCoords()',
+  dlv: 'getDzAtOutCoords() * getEpsAtOutCoords() * getStdAtOutCoords() * 0.5',
+};
+
+/** Rows of −½ Σ_j (1 + log σ² − μ² − σ²) · scale. */
+class VaeLabKlRowsProgram implements Program {
+  variableNames = ['mu', 'logvar'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = [{ name: 'scale', type: 'float' as const }];
+
+  constructor(rows: number, cols: number) {
+    this.outputShape = [rows];
+    this.userCode = `void main() {
+      int r = getOutputCoords();
+      float s = 0.0;
+      for (int j = 0; j < ${cols}; j++) {
+        float m = getMu(r, j);
+        float l = getLogvar(r, j);
+        s += 1.0 + l - m * m - exp(l);
+      }
+      setOutput(-0.5 * s * scale);
+    }`;
+  }
+}
+
+/** The KL's gradient: dμ = dy_r·scale·μ, or dlog σ² = −½ dy_r·scale·(1 − σ²). */
+class VaeLabKlGradProgram implements Program {
+  variableNames = ['dy', 'mu', 'logvar'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = [{ name: 'scale', type: 'float' as const }];
+
+  constructor(shape: number[], out: 'mu' | 'logvar') {
+    this.outputShape = shape;
+    const expr = out === 'mu' ? 'd * getMu(c.x, c.y)' : '-0.5 * d * (1.0 - exp(getLogvar(c.x, c.y)))';
+    this.userCode = `void main() { ivec2 c = getOutputCoords(); float d = getDy(c.x) * scale; setOutput(${expr}); }`;
+  }
+}
+
 type Kernel = (inputs: Inputs, attrs: Attrs, backend: WebGLBackend) => tf.TensorInfo | tf.TensorInfo[];
 
 /** The kernels by role; nodes/lib/fused.ts registers them under its KERNELS names for 'webgl'. */
-export const WEBGL_KERNELS: Record<'adam' | 'bceRows' | 'bceGrad' | 'colSum', Kernel> = {
+export const WEBGL_KERNELS: Record<'adam' | 'bceRows' | 'bceGrad' | 'colSum' | 'reparam' | 'reparamGrad' | 'klRows' | 'klGrad', Kernel> = {
   adam: ({ param, grad, m, v }, attrs, backend) => {
     const b1 = attrs.beta1 as number;
     const b2 = attrs.beta2 as number;
@@ -135,4 +200,18 @@ export const WEBGL_KERNELS: Record<'adam' | 'bceRows' | 'bceGrad' | 'colSum', Ke
     const [rows, cols] = x!.shape as [number, number];
     return backend.runWebGLProgram(new VaeLabColSumProgram(rows, cols), [x!], 'float32');
   },
+  reparam: ({ mu, logvar, eps }, _attrs, backend) => {
+    const names = ['mu', 'logvar', 'eps'];
+    return [REPARAM.z, REPARAM.std].map((out) => backend.runWebGLProgram(new VaeLabLatentProgram(mu!.shape, names, out), [mu!, logvar!, eps!], 'float32'));
+  },
+  reparamGrad: ({ dz, eps, std }, _attrs, backend) => {
+    const names = ['dz', 'eps', 'std'];
+    return [REPARAM.dmu, REPARAM.dlv].map((out) => backend.runWebGLProgram(new VaeLabLatentProgram(dz!.shape, names, out), [dz!, eps!, std!], 'float32'));
+  },
+  klRows: ({ mu, logvar }, attrs, backend) => {
+    const [rows, cols] = mu!.shape as [number, number];
+    return backend.runWebGLProgram(new VaeLabKlRowsProgram(rows, cols), [mu!, logvar!], 'float32', [[attrs.scale as number]]);
+  },
+  klGrad: ({ dy, mu, logvar }, attrs, backend) =>
+    (['mu', 'logvar'] as const).map((out) => backend.runWebGLProgram(new VaeLabKlGradProgram(mu!.shape, out), [dy!, mu!, logvar!], 'float32', [[attrs.scale as number]])),
 };
