@@ -1,7 +1,7 @@
 /**
- * New / Open / Save / presets, with the "discard unsaved changes?" confirmation (opening a
- * file asks in the app's confirm-dialog). A file that does not parse is reported (coded, in
- * the error banner) and leaves the graph as it was.
+ * New / Open / Save / presets. Over unsaved changes New, a preset and opening a file ask
+ * first, in the app's confirm-dialog (never window.confirm); Cancel keeps everything. A file
+ * that does not parse is reported (coded, in the error banner) and leaves the graph as it was.
  */
 import { useGraphStore } from '../stores/graph';
 import { useConfirmStore } from '../stores/confirm';
@@ -16,13 +16,23 @@ export function useFileActions() {
   const store = useGraphStore();
   const confirm = useConfirmStore();
 
-  function confirmDiscard(what: string): boolean {
+  /**
+   * Over unsaved changes, asks (confirm-dialog) before `what` replaces them: true when there
+   * are none or the person said yes.
+   */
+  async function confirmDiscard(title: string, what: string, confirmLabel: string): Promise<boolean> {
     if (!store.dirty) return true;
-    return window.confirm(`"${store.graph.meta.name}" has unsaved changes. Discard them and ${what}?`);
+    const current = store.graph.meta.name;
+    return confirm.ask({
+      title,
+      message: `“${current}” has unsaved changes (kept in this browser only). ${what} replaces it, and those changes are lost.`,
+      confirmLabel,
+      cancelLabel: `Keep “${current}”`,
+    });
   }
 
-  function newGraph(): boolean {
-    if (!confirmDiscard('start a new, empty graph')) return false;
+  async function newGraph(): Promise<boolean> {
+    if (!(await confirmDiscard('Start a new graph?', 'A new, empty graph', 'Discard changes and start new'))) return false;
     store.newGraph();
     return true;
   }
@@ -54,16 +64,7 @@ export function useFileActions() {
   async function openParsed(text: string, source: string, fileName: string): Promise<boolean> {
     const parsed = store.parseDocument(text, source);
     if (!parsed.ok) return false;
-    if (store.dirty) {
-      const current = store.graph.meta.name;
-      const ok = await confirm.ask({
-        title: `Open “${fileName}”?`,
-        message: `“${current}” has unsaved changes (kept in this browser only). Opening “${parsed.graph.meta.name}” from “${fileName}” replaces it, and those changes are lost.`,
-        confirmLabel: 'Discard changes and open',
-        cancelLabel: `Keep “${current}”`,
-      });
-      if (!ok) return false;
-    }
+    if (!(await confirmDiscard(`Open “${fileName}”?`, `Opening “${parsed.graph.meta.name}” from “${fileName}”`, 'Discard changes and open'))) return false;
     store.loadGraph(parsed.graph);
     return true;
   }
@@ -104,12 +105,12 @@ export function useFileActions() {
     store.markSaved();
   }
 
-  function loadPreset(id: string): boolean {
+  async function loadPreset(id: string): Promise<boolean> {
     const p = findPreset(id);
     if (!p) return false;
-    if (!confirmDiscard(`open the preset "${p.name}"`)) return false;
+    if (!(await confirmDiscard(`Open the preset “${p.name}”?`, `The preset “${p.name}”`, 'Discard changes and open'))) return false;
     return store.loadPreset(id).ok;
   }
 
-  return { newGraph, openFile, openPng, save, loadPreset, confirmDiscard, presets: PRESETS };
+  return { newGraph, openFile, openPng, save, loadPreset, presets: PRESETS };
 }

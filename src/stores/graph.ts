@@ -263,20 +263,19 @@ export const useGraphStore = defineStore('graph', () => {
 
   /**
    * Parse a document (a file's text, or a JSON value) and open it; on failure the current
-   * graph stays and lastError says why. `confirm` runs only for a document that parses
-   * (e.g. "discard unsaved changes?").
+   * graph stays and lastError says why. Asking over unsaved changes is the component
+   * layer's (components/fileActions.ts: parseDocument, ask, then loadGraph).
    */
-  function openDocument(input: unknown, source: string, confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
+  function openDocument(input: unknown, source: string): { ok: true } | { ok: false; error: StoreError } {
     const parsed = parseDocument(input, source);
     if (!parsed.ok) return parsed;
-    if (confirm && !confirm()) return { ok: false, error: null };
     loadGraph(parsed.graph);
     return { ok: true };
   }
 
   /** Open a file's text (see openDocument). */
-  function openText(text: string, source = 'The file', confirm?: () => boolean): { ok: true } | { ok: false; error: StoreError | null } {
-    return openDocument(text, source, confirm);
+  function openText(text: string, source = 'The file'): { ok: true } | { ok: false; error: StoreError } {
+    return openDocument(text, source);
   }
 
   /** Open one of the presets (./presets.ts) by id. */

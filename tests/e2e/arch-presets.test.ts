@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 /** expect.poll with room for a busy machine. */
@@ -30,11 +30,10 @@ describeWithTool('chromium', 'conv and sequence presets', () => {
 
   it('conv-vae: structures beside shapes, arch controls, a mismatch when the arch does not fit the data', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     const options = await page.getByTestId('preset-menu').locator('option').allTextContents();
     expect(options).toContain('Conv VAE (MNIST)');
     expect(options).toContain('Sequence VAE (Seattle weather)');
-    await page.getByTestId('preset-menu').selectOption({ label: 'Conv VAE (MNIST)' });
+    await choosePreset(page, { label: 'Conv VAE (MNIST)' });
     await poll(() => text(page, 'graph-name')).toBe('Conv VAE (MNIST)');
     await poll(() => page.getByTestId('compile-status').textContent()).toContain('compiles');
 
@@ -79,8 +78,7 @@ describeWithTool('chromium', 'conv and sequence presets', () => {
 
   it('sequence-vae: the worker loads the weather sample and the windows show 32×4', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
-    await page.getByTestId('preset-menu').selectOption({ label: 'Sequence VAE (Seattle weather)' });
+    await choosePreset(page, { label: 'Sequence VAE (Seattle weather)' });
     await poll(() => text(page, 'graph-name')).toBe('Sequence VAE (Seattle weather)');
     await poll(() => text(page, 'structure-data-out-x'), 'the sample loads').toBe('32×4 seq');
     expect(await text(page, 'shape-data-out-x')).toBe('[B,128]');

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { answerConfirm, choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const STEPS = 40;
@@ -58,12 +58,6 @@ describeWithTool('chromium', 'the bug hunt in the browser', () => {
 
   it('hidden hints, the six questions checked, bugs pointed at and fixed, then it trains like the standard preset', async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
-    let acceptDialogs = true;
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void (acceptDialogs ? d.accept() : d.dismiss());
-    });
 
     // The answer key is never offered as a graph.
     const options = await page.getByTestId('preset-menu').locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
@@ -200,21 +194,32 @@ describeWithTool('chromium', 'the bug hunt in the browser', () => {
     await page.getByTestId('redo').click();
     await expect.poll(() => page.getByTestId(`bughunt-bug-${last}`).getAttribute('data-fixed')).toBe('yes');
 
-    // ---- reveal the answers: only after the confirm
-    acceptDialogs = false;
-    await page.getByTestId('bughunt-reveal').click();
-    expect(dialogs.at(-1)).toMatch(/answer key/);
+    // ---- reveal the answers: only after the app's confirm-dialog. By keyboard: it opens on
+    // Cancel, Escape keeps the key hidden and the focus goes back to Reveal; then OK shows it.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+    await page.getByTestId('bughunt-reveal').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
+    expect(await text(page, 'confirm-dialog')).toMatch(/Show the answer key\?.*Every bug and every answer/);
+    await expect.poll(focused).toBe('confirm-cancel');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshot(page, 'bughunt-reveal-confirm-1280x800');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('confirm-dialog').count()).toBe(0);
+    await expect.poll(focused).toBe('bughunt-reveal');
     expect(await page.getByTestId('bughunt-key-q4').count()).toBe(0);
-    acceptDialogs = true;
+    await page.setViewportSize({ width: 1400, height: 1000 });
     await page.getByTestId('bughunt-reveal').click();
+    await answerConfirm(page, 'ok', /answer key/);
     await expect.poll(() => text(page, 'bughunt-key-q4')).toBe('Answer: 16');
+    await expect.poll(focused).toBe('bughunt-revealed');
     expect(await text(page, 'bughunt-key-q2b')).toBe('Answer: 1');
     await screenshot(page, 'bughunt-6-fixed-revealed');
 
     // ---- train the fixed graph, then the standard preset, the same number of steps on wasm
     const fixed = await trainSteps(page, STEPS);
     await screenshot(page, 'bughunt-7-fixed-trained');
-    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await choosePreset(page, 'standard-vae');
     await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
     expect(await page.getByTestId('bughunt-tab').count()).toBe(0);
     const standard = await trainSteps(page, STEPS);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { discardingChanges, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
@@ -65,9 +65,8 @@ describeWithTool('chromium', 'a conv VAE from an empty canvas', () => {
 
   it('palette, outline and inspector build it; it compiles and trains three steps on wasm', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     await poll(() => page.locator('.vae-node').count()).toBeGreaterThan(0);
-    await page.getByTestId('file-new').click();
+    await discardingChanges(page, () => page.getByTestId('file-new').click());
     await poll(() => page.locator('.vae-node').count()).toBe(0);
 
     // seven nodes from the palette: search, Enter

@@ -66,7 +66,6 @@ describeWithTool('chromium', 'image files in the app', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     ({ page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') }));
-    page.on('dialog', (d) => void d.accept());
     await page.setViewportSize({ width: 1280, height: 800 });
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot, stepTo, waitTrainable } from './harness';
+import { choosePreset, discardingChanges, launchBrowser, openApp, screenshot, stepTo, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { mulberry32 } from '../../src/runtime/random';
 import { BROKEN_DEFAULTS, BROKEN_FILES, type BrokenFile } from '../fixtures/broken-data';
@@ -66,11 +66,7 @@ async function dropOn(page: Page, target: string, name: string, content: { text:
 
 /** Opens a graph file; over unsaved changes the app asks first (confirm-dialog) and this answers yes. */
 async function openGraph(page: Page, file: Parameters<Page['setInputFiles']>[1]): Promise<void> {
-  const dirty = (await page.getByTestId('unsaved-marker').count()) > 0;
-  await page.getByTestId('file-open').setInputFiles(file);
-  if (!dirty) return;
-  await poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
-  await page.getByTestId('confirm-ok').click();
+  await discardingChanges(page, () => page.getByTestId('file-open').setInputFiles(file));
 }
 
 describeWithTool('chromium', 'your own data in the app', () => {
@@ -84,7 +80,6 @@ describeWithTool('chromium', 'your own data in the app', () => {
 
   it('pick a CSV, see what was dropped, train; drop another on the node; reload: the data is still there and trains', async () => {
     const { page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('file-open').setInputFiles(TABLE_GRAPH);
     await poll(() => text(page, 'graph-name')).toBe('Table VAE');
     // Opened without its data: DATA_MISSING on the node, with a button that picks the file.
@@ -168,7 +163,7 @@ describeWithTool('chromium', 'your own data in the app', () => {
     await waitTrainable(page);
 
     // The shipped series, plotted: the sequence preset on sample:seattle-weather.
-    await page.getByTestId('preset-menu').selectOption('sequence-vae');
+    await choosePreset(page, 'sequence-vae');
     await poll(() => page.getByTestId('node-data').count()).toBe(1);
     await page.getByTestId('node-data').click();
     await poll(() => page.getByTestId('data-series').getAttribute('data-features')).toBe('4');
@@ -180,7 +175,6 @@ describeWithTool('chromium', 'your own data in the app', () => {
 
   it('every kind of broken file is refused with its code, line and column; the graph stays as it was', async () => {
     const { page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') });
-    page.on('dialog', (d) => void d.accept());
     // The loaders' list, as a person's files (cases that need lowered limits stay in the unit
     // test), and two the app adds at the real limits: a file over 200 MB (refused from its
     // size, unread) and a gzip that unpacks past 200 MB.

@@ -49,6 +49,17 @@ export async function openApp(
     if (res.status() >= 400) errors.push(`http ${res.status()}: ${res.url()}`);
   });
   page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()} (${req.failure()?.errorText ?? '?'})`));
+  // The app asks in its own confirm-dialog (answerConfirm): a native alert/confirm/prompt is a
+  // defect. It is dismissed (a confirm answers "no") and recorded, so the test fails. The
+  // browser's own "leave the page?" over unsaved changes (beforeunload, on a reload) is left.
+  page.on('dialog', (d) => {
+    if (d.type() === 'beforeunload') {
+      void d.accept().catch(() => undefined);
+      return;
+    }
+    errors.push(`native ${d.type()} dialog: ${d.message()}`);
+    void d.dismiss().catch(() => undefined);
+  });
   if (opts.init) await page.addInitScript(opts.init);
   await page.goto(new URL(opts.path ?? '', baseUrl()).toString(), { waitUntil: 'load' });
   return { page, errors };
@@ -73,4 +84,34 @@ export async function stepTo(page: Page, expected: number): Promise<void> {
   await page.getByTestId('train-step').click();
   await expect.poll(async () => Number(((await page.getByTestId('metric-step').first().textContent()) ?? '').trim()), { timeout: 30_000 }).toBe(expected);
   await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
+}
+
+/**
+ * Answers the app's confirmation (`confirm-dialog`, DESIGN §6): waits for it, checks its text
+ * against `text` when given, clicks OK (`confirm-ok`) or Cancel (`confirm-cancel`) and waits
+ * until it is gone. Returns the dialog's text.
+ */
+export async function answerConfirm(page: Page, answer: 'ok' | 'cancel' = 'ok', text?: RegExp): Promise<string> {
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect.poll(() => dialog.isVisible(), { timeout: 20_000 }).toBe(true);
+  const said = (await dialog.textContent()) ?? '';
+  if (text) expect(said).toMatch(text);
+  await page.getByTestId(answer === 'ok' ? 'confirm-ok' : 'confirm-cancel').click();
+  await expect.poll(() => dialog.count()).toBe(0);
+  return said;
+}
+
+/**
+ * Runs `action` (New, a preset, opening a file), which replaces the graph: over unsaved
+ * changes (`unsaved-marker`) the app asks first in confirm-dialog, and this answers OK.
+ */
+export async function discardingChanges(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const dirty = (await page.getByTestId('unsaved-marker').count()) > 0;
+  await action();
+  if (dirty) await answerConfirm(page, 'ok', /unsaved changes/);
+}
+
+/** Opens a preset from `preset-menu` (by id, or `{ label }`), discarding unsaved changes (see discardingChanges). */
+export async function choosePreset(page: Page, preset: string | { label: string }): Promise<void> {
+  await discardingChanges(page, () => page.getByTestId('preset-menu').selectOption(preset));
 }

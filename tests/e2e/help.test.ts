@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { registry } from '../../nodes';
 import { PORT_KINDS } from '../../src/graph/ports';
@@ -75,9 +75,8 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
   it('every visible "?" opens its popover with its text and formula; every app topic, port kind and standard node type is reached', async () => {
     // 1500 px wide: the palette (and its socket legend) is docked.
     const { page, errors } = await openApp(browser, { width: 1500, height: 1000 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
-    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await choosePreset(page, 'standard-vae');
     await waitReady(page);
     // one step: the β·KL metric shows only when it differs from the KL, so it stays hidden here
     await page.getByTestId('train-step').click();
@@ -117,7 +116,6 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
   it('a canvas node\'s "?" opens the inspector\'s popover for its type, from the mouse or the keyboard (Tab), without dragging or selecting the node', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const { page, errors } = await openApp(browser, { width: 1280, height: 800, colorScheme });
-      page.on('dialog', (d) => void d.accept());
       await expect.poll(() => page.locator('[data-testid^="node-"][data-node-type]').count(), { timeout: 30_000 }).toBe(8);
       const node = page.getByTestId('node-enc');
       const button = page.getByTestId('node-help-enc').locator('button');
@@ -172,8 +170,7 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
 
   it(`the standard preset on the backend the app picks: ${COLLAPSE_MIN_STEPS + 50 * (COLLAPSE_CONSECUTIVE - 1)} steps (held-out statistics every 50) and never the collapse alarm`, async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
-    page.on('dialog', (d) => void d.accept());
-    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await choosePreset(page, 'standard-vae');
     const backend = await waitReady(page);
     await page.getByTestId('dock-tab-instruments').click();
     const target = COLLAPSE_MIN_STEPS + 50 * (COLLAPSE_CONSECUTIVE - 1);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { launchBrowser, openApp, screenshot, SCREENSHOT_DIR } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot, SCREENSHOT_DIR } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
@@ -20,9 +20,8 @@ const num = async (page: Page, id: string) => Number(await text(page, id));
 
 async function openPreset(browser: Browser, preset: string): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
-  page.on('dialog', (d) => void d.accept());
   await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('preset-menu').selectOption(preset);
+  await choosePreset(page, preset);
   await expect
     .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
     .toBe('wasm/ready');

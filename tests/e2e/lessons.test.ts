@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { discardingChanges, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const LESSONS = readdirSync(new URL('../../lessons/', import.meta.url))
@@ -28,7 +28,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 async function choosePreset(page: Page, preset: string): Promise<void> {
-  await page.getByTestId('preset-menu').selectOption(preset);
+  await discardingChanges(page, () => page.getByTestId('preset-menu').selectOption(preset));
   await expect
     .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 90_000 })
     .toBe('wasm/ready');
@@ -46,7 +46,6 @@ describeWithTool('chromium', 'predict, then step; guided lessons', () => {
 
   it('posterior-collapse: follow the lesson, predict that the KL rises, step, see it marked wrong with the reason', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
     await choosePreset(page, 'posterior-collapse');
 
@@ -116,7 +115,6 @@ describeWithTool('chromium', 'predict, then step; guided lessons', () => {
 
   it('every preset with a lesson opens it in the side panel; it closes and reopens (screenshots at 1280×800)', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
     expect(LESSONS.length).toBe(9);
     for (const id of LESSONS) {

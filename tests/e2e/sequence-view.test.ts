@@ -24,7 +24,6 @@ describeWithTool('chromium', 'a sequence graph in the browser', () => {
 
   it('draws held-out windows over their inputs, feature by feature, with errors in the file’s units', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
     await page.getByTestId('file-open').setInputFiles({ name: 'weather.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(weatherWindowsGraph())) });
     await expect.poll(() => page.getByTestId('graph-name').textContent(), { timeout: 20_000 }).toBe('Weather windows');

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { DIGIT_COLOURS } from '../../src/components/instruments/latent-math';
 
@@ -24,9 +24,8 @@ describeWithTool('chromium', 'tabular-vae in the browser', () => {
 
   it('trains on the penguins from the preset menu: per-column errors in mm and g, rows side by side, the latent scatter coloured by species', async () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
-    await page.getByTestId('preset-menu').selectOption('tabular-vae');
+    await choosePreset(page, 'tabular-vae');
     await expect
       .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
       .toBe('wasm/ready');

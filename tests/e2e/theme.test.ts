@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
@@ -67,10 +67,9 @@ describeWithTool('chromium', 'light and dark schemes', () => {
     for (const [width, height] of SIZES) {
       it(`${scheme} at ${width}×${height}: training with a note, instruments, bug hunt`, async () => {
         const { page, errors } = await openApp(browser, { width, height, colorScheme: scheme });
-        page.on('dialog', (d) => void d.accept());
         const tag = `theme-${scheme}-${width}x${height}`;
         await page.getByTestId('backend-select').selectOption('wasm');
-        await page.getByTestId('preset-menu').selectOption('standard-vae');
+        await choosePreset(page, 'standard-vae');
         await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready');
         await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
         for (let i = 1; i <= 3; i++) {
@@ -102,7 +101,7 @@ describeWithTool('chromium', 'light and dark schemes', () => {
         await screenshot(page, `${tag}-instruments`);
         const scatter = await canvasLight(page, 'latent-scatter');
         report.instruments = await contrastViolations(page);
-        await page.getByTestId('preset-menu').selectOption('bug-hunt');
+        await choosePreset(page, 'bug-hunt');
         await expect.poll(() => page.getByTestId('bughunt-panel').isVisible(), { timeout: 15_000 }).toBe(true);
         await page.waitForTimeout(300);
         await screenshot(page, `${tag}-bughunt`);

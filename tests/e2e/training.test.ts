@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, discardingChanges, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const OVERFLOW = fileURLToPath(new URL('./fixtures/training-sigma-overflow.json', import.meta.url));
@@ -23,8 +23,7 @@ async function waitReady(page: Page, backend: string): Promise<void> {
 
 async function openStandard(browser: Browser, backend = 'wasm'): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
-  page.on('dialog', (d) => void d.accept());
-  await page.getByTestId('preset-menu').selectOption('standard-vae');
+  await choosePreset(page, 'standard-vae');
   await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
   await page.getByTestId('backend-select').selectOption(backend);
   await waitReady(page, backend);
@@ -134,7 +133,6 @@ describeWithTool('chromium', 'training in the browser', () => {
 
   it('an overflowing σ stops at a breakpoint naming the node where Infinity first appeared', async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
-    page.on('dialog', (d) => void d.accept());
     await page.getByTestId('backend-select').selectOption('wasm');
     await page.getByTestId('file-open').setInputFiles(OVERFLOW);
     await expect.poll(() => text(page, 'graph-name')).toBe('Overflowing sigma');
@@ -191,12 +189,12 @@ describeWithTool('chromium', 'training in the browser', () => {
   it('New, then a preset: the training panel starts clean, the last run only as the faint overlay', async () => {
     const { page, errors } = await openStandard(browser);
     for (let i = 1; i <= 3; i++) await stepAndWait(page, i);
-    await page.getByTestId('file-new').click();
+    await discardingChanges(page, () => page.getByTestId('file-new').click());
     await expect.poll(() => num(page, 'metric-step')).toBe(0);
     await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe('0');
     await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-previous')).toBe('3');
     expect(await page.getByTestId('collapse-alarm').count()).toBe(0);
-    await page.getByTestId('preset-menu').selectOption('standard-vae');
+    await choosePreset(page, 'standard-vae');
     await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
     await waitReady(page, 'wasm');
     expect(await num(page, 'metric-step')).toBe(0);

@@ -17,7 +17,7 @@ import { join, dirname } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { baseUrl, launchBrowser, openApp, screenshot } from './harness';
+import { baseUrl, choosePreset, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool, PYTHON_PATH } from '../fixtures/tools';
 import { ROOT, runGroup } from '../fixtures/process';
 import { decodeShareFragment, encodeShareFragment } from '../../src/graph/share';
@@ -36,8 +36,7 @@ async function ready(page: Page): Promise<void> {
 /** A page on wasm with a preset open, ready to train. */
 async function openPreset(browser: Browser, preset: string): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') });
-  page.on('dialog', (d) => void d.accept());
-  await page.getByTestId('preset-menu').selectOption(preset);
+  await choosePreset(page, preset);
   await ready(page);
   return { page, errors };
 }
@@ -263,7 +262,7 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
       for (const t of a.file.tensors) expect(b.file.tensors.find((x) => x.name === t.name)!.data).toEqual(t.data);
 
       // Another graph: WEIGHTS_MISMATCH naming what differs, nothing loaded.
-      await page.getByTestId('preset-menu').selectOption('latent-2d');
+      await choosePreset(page, 'latent-2d');
       await ready(page);
       await page.getByTestId('weights-open').setInputFiles(w);
       await expect.poll(() => page.getByTestId('error-message').getAttribute('data-code'), { timeout: 60_000 }).toBe('WEIGHTS_MISMATCH');
