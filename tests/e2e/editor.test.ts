@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Download, Page } from 'playwright-core';
-import { choosePreset, discardingChanges, launchBrowser, openApp, screenshot } from './harness';
+import { answerConfirm, choosePreset, discardingChanges, launchBrowser, openApp, screenshot } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { parseGraph } from '../../src/graph/schema';
 import { registry } from '../../nodes';
@@ -323,6 +323,16 @@ describeWithTool('chromium', 'editor', () => {
     await page.getByTestId('confirm-cancel').click();
     await poll(() => page.getByTestId('confirm-dialog').count()).toBe(0);
     expect(await page.getByTestId('unsaved-marker').count()).toBe(1);
+    // New and a preset over the edit ask the same way; Cancel keeps the edited graph, focus back on New
+    await page.getByTestId('file-new').click();
+    await answerConfirm(page, 'cancel', /Start a new graph\?.*unsaved changes/);
+    await poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('file-new');
+    await page.getByTestId('preset-menu').selectOption('bug-hunt');
+    await answerConfirm(page, 'cancel', /preset “Bug hunt.*unsaved changes/);
+    expect(await page.getByTestId('unsaved-marker').count()).toBe(1);
+    expect(await page.getByTestId('graph-name').textContent()).toBe('Standard VAE (MNIST)');
+    expect(await nodes(page).count()).toBe(8);
+    expect(await page.getByTestId('param-beta').inputValue()).toBe('4');
     await page.getByTestId('file-open').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(first.text) });
     await poll(() => page.getByTestId('confirm-dialog').isVisible()).toBe(true);
     await page.getByTestId('confirm-ok').click();
