@@ -24,13 +24,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freePort, viteEnv, waitRunnable, wasmInfo } from './browser-app.mjs';
+import { arg } from './args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
 const PRESET = arg('preset', 'conv-vae');
 const BACKEND = arg('backend', 'wasm');
 const EPOCHS = Number(arg('epochs', '10'));

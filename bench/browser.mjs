@@ -43,14 +43,11 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freePort, viteEnv as env, waitRunnable, wasmInfo } from './browser-app.mjs';
+import { arg } from './args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const STEPS = Number(arg('steps', '1000'));
 const BACKENDS = arg('backends', 'fresh,wasm,wasm-1t,wasm-2t,webgl,webgpu').split(',');
 const TORCH_STEPS = Number(arg('torch-steps', '300'));

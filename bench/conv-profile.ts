@@ -16,11 +16,8 @@ import { loadMnistNode } from '../src/runtime/data/mnist-node';
 import { createTrainer } from '../src/runtime/trainer';
 import { loadGraphData } from '../src/cli/graph-data';
 import { useBackend, type BackendName } from '../src/runtime/backends';
+import { arg } from './args.mjs';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
 await useBackend(arg('backend', 'wasm') as BackendName);
 const path = arg('graph', 'presets/conv-vae.json');
 const steps = Number(arg('steps', '5'));

@@ -25,11 +25,8 @@ import { loadMnistNode } from '../src/runtime/data/mnist-node';
 import { createTrainer, type Trainer } from '../src/runtime/trainer';
 import { loadGraphData } from '../src/cli/graph-data';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.mjs';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
 const backend = arg('backend', 'wasm') as BackendName;
 const rounds = Number(arg('rounds', '5'));
 

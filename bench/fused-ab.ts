@@ -13,13 +13,10 @@ import { Trainer } from '../src/runtime/trainer';
 import { median } from '../src/runtime/stats';
 import { setFusedKernels } from '../nodes/lib/fused';
 import { standardPlan } from './contenders';
+import { arg } from './args.mjs';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const ROUNDS = arg('rounds', 12);
-const BLOCK = arg('block', 10);
+const ROUNDS = Number(arg('rounds', '12'));
+const BLOCK = Number(arg('block', '10'));
 
 await useBackend('wasm');
 const mnist = await loadMnistNode();

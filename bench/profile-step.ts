@@ -10,13 +10,10 @@ import { useBackend } from '../src/runtime/backends';
 import { loadMnistNode } from '../src/runtime/data/mnist-node';
 import { Trainer } from '../src/runtime/trainer';
 import { standardPlan } from './contenders';
+import { arg } from './args.mjs';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const STEPS = arg('steps', 200);
-const WARMUP = arg('warmup', 30);
+const STEPS = Number(arg('steps', '200'));
+const WARMUP = Number(arg('warmup', '30'));
 
 await useBackend('wasm');
 const mnist = await loadMnistNode();

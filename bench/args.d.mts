@@ -1,0 +1,2 @@
+// Types for bench/args.mjs.
+export function arg(name: string, fallback: string): string;
