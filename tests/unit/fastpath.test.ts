@@ -8,14 +8,15 @@
  * element of a gradient has no meaningful relative error of its own).
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import layerDense from '../../nodes/layer.dense';
 import vaeEncoder from '../../nodes/vae.encoder';
 import vaeDecoder from '../../nodes/vae.decoder';
 import { ACTIVATIONS, dense, markConstant, isConstant, layoutFor } from '../../nodes/lib/dense';
 import type { AnyNodeDef } from '../../nodes/types';
-import { useBackend, type BackendName } from '../../src/runtime/backends';
+import type { BackendName } from '../../src/runtime/backends';
 import { disposeVars, forward, makeVars, paramsOf, randArray } from '../fixtures/node-harness';
+import { onBackend } from '../fixtures/backend';
 
 const TOL = 1e-5;
 
@@ -88,14 +89,7 @@ function lossAndGrads(c: Case, vars: Record<string, tf.Variable>, inputValues: n
 
 for (const backend of ['cpu', 'wasm'] as BackendName[]) {
   describe(`fast dense path on ${backend}`, () => {
-    let before = '';
-    beforeAll(async () => {
-      before = tf.getBackend();
-      await useBackend(backend);
-    });
-    afterAll(async () => {
-      if (before) await tf.setBackend(before);
-    });
+    onBackend(backend);
 
     it(`lays its products out for the backend (${layoutFor(backend)})`, () => {
       expect(tf.getBackend()).toBe(backend);

@@ -6,15 +6,15 @@
  * tests/unit/fastpath.test.ts, Adam's by nodes/train.optimizer.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import lossRecon from '../../nodes/loss.reconstruction';
 import lossKl from '../../nodes/loss.kl';
 import vaeReparameterize from '../../nodes/vae.reparameterize';
 import type { AnyNodeDef } from '../../nodes/types';
 import { colSum, fusedKernels, KERNELS, transpose2d } from '../../nodes/lib/fused';
 import { markConstant } from '../../nodes/lib/dense';
-import { useBackend } from '../../src/runtime/backends';
 import { forward, randArray } from '../fixtures/node-harness';
+import { onBackend } from '../fixtures/backend';
 
 const TOL = 1e-5;
 
@@ -49,14 +49,7 @@ function reconGrads(pVals: number[], xVals: number[], shape: [number, number], f
 }
 
 describe('fused Bernoulli reconstruction on wasm', () => {
-  let before = '';
-  beforeAll(async () => {
-    before = tf.getBackend();
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    if (before) await tf.setBackend(before);
-  });
+  onBackend('wasm');
 
   it('runs on wasm only', () => {
     expect(fusedKernels()).toBe(true);
@@ -113,14 +106,9 @@ describe('fused Bernoulli reconstruction on wasm', () => {
 });
 
 describe('Identity on wasm shares the buffer', () => {
-  let before = '';
-  beforeAll(async () => {
-    before = tf.getBackend();
-    await useBackend('wasm');
+  onBackend('wasm');
+  beforeAll(() => {
     fusedKernels(); // installs it
-  });
-  afterAll(async () => {
-    if (before) await tf.setBackend(before);
   });
 
   it('tf.clone takes no new buffer, reads the same values, and outlives its original', () => {
@@ -137,14 +125,7 @@ describe('Identity on wasm shares the buffer', () => {
 });
 
 describe('colSum on wasm', () => {
-  let before = '';
-  beforeAll(async () => {
-    before = tf.getBackend();
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    if (before) await tf.setBackend(before);
-  });
+  onBackend('wasm');
 
   it('equals tf.sum(x, 0) within 1e-5: rows a multiple of 8 or not, NaN and Infinity kept', () => {
     for (const shape of [[128, 784], [21, 50], [3, 7], [8, 1]] as Array<[number, number]>) {
@@ -167,14 +148,7 @@ describe('colSum on wasm', () => {
 });
 
 describe('transpose2d on wasm', () => {
-  let before = '';
-  beforeAll(async () => {
-    before = tf.getBackend();
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    if (before) await tf.setBackend(before);
-  });
+  onBackend('wasm');
 
   it('equals tf.transpose exactly: wide and tall, rows a multiple of 8 or not, NaN kept', () => {
     for (const shape of [[128, 784], [256, 300], [21, 400], [3, 5000], [784, 128], [7, 9]] as Array<[number, number]>) {
@@ -207,14 +181,7 @@ function latentGrads(def: AnyNodeDef, params: Record<string, unknown>, port: str
 }
 
 describe('fused reparameterization and KL on wasm', () => {
-  let before = '';
-  beforeAll(async () => {
-    before = tf.getBackend();
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    if (before) await tf.setBackend(before);
-  });
+  onBackend('wasm');
 
   const shape: [number, number] = [16, 20];
   const mu = randArray(320, 41, -3, 3);
