@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { answerConfirm, choosePreset, launchBrowser, openApp, screenshot } from './harness';
+import { answerConfirm, choosePreset, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const STEPS = 40;
@@ -19,18 +19,12 @@ const num = async (page: Page, id: string) => Number(await text(page, id));
 const verdict = (page: Page, q: string) => page.getByTestId(`bughunt-feedback-${q}`).getAttribute('data-verdict');
 const feedback = async (page: Page, q: string) => ((await page.getByTestId(`bughunt-feedback-${q}`).textContent()) ?? '').replace(/\s+/g, ' ');
 
-async function waitReady(page: Page): Promise<void> {
-  await expect
-    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
-    .toBe('wasm/ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
-}
 
 /** Reset, then Step `steps` times; the batch loss after each step. */
 async function trainSteps(page: Page, steps: number): Promise<number[]> {
   await page.getByTestId('train-reset').click();
   await expect.poll(() => num(page, 'metric-step')).toBe(0);
-  await waitReady(page);
+  await waitTrainable(page, { backend: 'wasm', readyTimeout: 60_000, enabledTimeout: 20_000 });
   const losses: number[] = [];
   for (let i = 1; i <= steps; i++) {
     await page.getByTestId('train-step').click();
@@ -86,7 +80,7 @@ describeWithTool('chromium', 'the bug hunt in the browser', () => {
     await screenshot(page, 'bughunt-1-open');
 
     // The untouched graph stops at the first step: the missing sigmoid makes the Bernoulli loss NaN.
-    await waitReady(page);
+    await waitTrainable(page, { backend: 'wasm', readyTimeout: 60_000, enabledTimeout: 20_000 });
     await page.getByTestId('train-step').click();
     await expect.poll(() => page.getByTestId('breakpoint').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('breakpoint').getAttribute('data-node')).toBe('recon');

@@ -73,10 +73,37 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Waits until the training panel is ready and Step is enabled. */
-export async function waitTrainable(page: Page): Promise<void> {
-  await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
+export interface TrainableOptions {
+  /** When given, the panel must read `<backend>/ready` (data-backend/data-phase), not only `ready`. */
+  backend?: string;
+  /** How long the panel may take to be ready (ms; 60 s unless told). */
+  readyTimeout?: number;
+  /** How long Step may then take to be enabled (ms; 30 s unless told). */
+  enabledTimeout?: number;
+}
+
+/** Waits until the training panel is ready (on `opts.backend` when given) and Step is enabled. */
+export async function waitTrainable(page: Page, opts: TrainableOptions = {}): Promise<void> {
+  const panel = page.getByTestId('training-panel');
+  const readyTimeout = opts.readyTimeout ?? 60_000;
+  if (opts.backend === undefined) {
+    await expect.poll(() => panel.getAttribute('data-phase'), { timeout: readyTimeout }).toBe('ready');
+  } else {
+    await expect
+      .poll(() => panel.evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: readyTimeout })
+      .toBe(`${opts.backend}/ready`);
+  }
+  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: opts.enabledTimeout ?? 30_000 }).toBe(true);
+}
+
+/** Run until the step counter shows at least `atLeast` (120 s), then Pause and wait until it has stopped; returns the steps shown. */
+export async function runUntil(page: Page, atLeast: number): Promise<number> {
+  const steps = async () => Number(((await page.getByTestId('metric-step').first().textContent()) ?? '').trim());
+  await page.getByTestId('train-run').click();
+  await expect.poll(steps, { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(atLeast);
+  await page.getByTestId('train-pause').click();
+  await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(false);
+  return steps();
 }
 
 /** Clicks Step and waits until the step counter reads `expected` and Step is enabled again. */

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { registry } from '../../nodes';
 import { PORT_KINDS } from '../../src/graph/ports';
@@ -17,12 +17,6 @@ import { COLLAPSE_CONSECUTIVE, COLLAPSE_MIN_STEPS } from '../../src/runtime/inst
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
 const num = async (page: Page, id: string) => Number(await text(page, id));
-
-async function waitReady(page: Page): Promise<string> {
-  await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 90_000 }).toBe('ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
-  return (await page.getByTestId('training-panel').getAttribute('data-backend')) ?? '';
-}
 
 /** Opens the popover of every visible "?" not opened yet; returns the topics opened. */
 async function walkVisible(page: Page, done: Set<string>, shot?: string): Promise<string[]> {
@@ -77,7 +71,7 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
     const { page, errors } = await openApp(browser, { width: 1500, height: 1000 });
     await page.getByTestId('backend-select').selectOption('wasm');
     await choosePreset(page, 'standard-vae');
-    await waitReady(page);
+    await waitTrainable(page, { readyTimeout: 90_000, enabledTimeout: 20_000 });
     // one step: the β·KL metric shows only when it differs from the KL, so it stays hidden here
     await page.getByTestId('train-step').click();
     await expect.poll(() => num(page, 'metric-step'), { timeout: 30_000 }).toBe(1);
@@ -171,7 +165,8 @@ describeWithTool('chromium', 'help popovers and the collapse alarm in the browse
   it(`the standard preset on the backend the app picks: ${COLLAPSE_MIN_STEPS + 50 * (COLLAPSE_CONSECUTIVE - 1)} steps (held-out statistics every 50) and never the collapse alarm`, async () => {
     const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
     await choosePreset(page, 'standard-vae');
-    const backend = await waitReady(page);
+    await waitTrainable(page, { readyTimeout: 90_000, enabledTimeout: 20_000 });
+    const backend = (await page.getByTestId('training-panel').getAttribute('data-backend')) ?? '';
     await page.getByTestId('dock-tab-instruments').click();
     const target = COLLAPSE_MIN_STEPS + 50 * (COLLAPSE_CONSECUTIVE - 1);
     await page.getByTestId('instruments-run').click();

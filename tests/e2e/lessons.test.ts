@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { discardingChanges, launchBrowser, openApp, screenshot } from './harness';
+import { discardingChanges, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const LESSONS = readdirSync(new URL('../../lessons/', import.meta.url))
@@ -29,10 +29,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 async function choosePreset(page: Page, preset: string): Promise<void> {
   await discardingChanges(page, () => page.getByTestId('preset-menu').selectOption(preset));
-  await expect
-    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 90_000 })
-    .toBe('wasm/ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
+  await waitTrainable(page, { backend: 'wasm', readyTimeout: 90_000, enabledTimeout: 30_000 });
 }
 
 describeWithTool('chromium', 'predict, then step; guided lessons', () => {

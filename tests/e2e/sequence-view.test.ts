@@ -6,12 +6,10 @@
  * prior. Screenshot at 1280 × 800: test-results/screenshots/sequence-view.png.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openApp, runUntil, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { weatherWindowsGraph } from '../fixtures/small-graphs';
-
-const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
 
 describeWithTool('chromium', 'a sequence graph in the browser', () => {
   let browser: Browser;
@@ -27,15 +25,8 @@ describeWithTool('chromium', 'a sequence graph in the browser', () => {
     await page.getByTestId('backend-select').selectOption('wasm');
     await page.getByTestId('file-open').setInputFiles({ name: 'weather.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(weatherWindowsGraph())) });
     await expect.poll(() => page.getByTestId('graph-name').textContent(), { timeout: 20_000 }).toBe('Weather windows');
-    await expect
-      .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
-      .toBe('wasm/ready');
-    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
-    await page.getByTestId('train-run').click();
-    await expect.poll(() => num(page, 'metric-step'), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(150);
-    await page.getByTestId('train-pause').click();
-    await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(false);
-    const steps = await num(page, 'metric-step');
+    await waitTrainable(page, { backend: 'wasm', readyTimeout: 60_000, enabledTimeout: 20_000 });
+    const steps = await runUntil(page, 150);
 
     const view = page.getByTestId('recon-series');
     await expect.poll(() => view.getAttribute('data-step'), { timeout: 30_000 }).toBe(String(steps));

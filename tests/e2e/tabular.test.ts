@@ -6,12 +6,10 @@
  * test-results/screenshots/tabular-vae-*.png.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
+import type { Browser } from 'playwright-core';
+import { choosePreset, launchBrowser, openApp, runUntil, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 import { DIGIT_COLOURS } from '../../src/components/instruments/latent-math';
-
-const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
 
 describeWithTool('chromium', 'tabular-vae in the browser', () => {
   let browser: Browser;
@@ -26,16 +24,9 @@ describeWithTool('chromium', 'tabular-vae in the browser', () => {
     const { page, errors } = await openApp(browser, { width: 1280, height: 800 });
     await page.getByTestId('backend-select').selectOption('wasm');
     await choosePreset(page, 'tabular-vae');
-    await expect
-      .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
-      .toBe('wasm/ready');
-    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await waitTrainable(page, { backend: 'wasm', readyTimeout: 60_000, enabledTimeout: 20_000 });
 
-    await page.getByTestId('train-run').click();
-    await expect.poll(() => num(page, 'metric-step'), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(300);
-    await page.getByTestId('train-pause').click();
-    await expect.poll(() => page.getByTestId('train-pause').isEnabled(), { timeout: 20_000 }).toBe(false);
-    const steps = await num(page, 'metric-step');
+    const steps = await runUntil(page, 300);
 
     // The table view replaces the image grids; its numbers are the pause's.
     const table = page.getByTestId('recon-table');

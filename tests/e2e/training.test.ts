@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { choosePreset, discardingChanges, launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, discardingChanges, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const OVERFLOW = fileURLToPath(new URL('./fixtures/training-sigma-overflow.json', import.meta.url));
@@ -14,19 +14,15 @@ const OVERFLOW = fileURLToPath(new URL('./fixtures/training-sigma-overflow.json'
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
 const num = async (page: Page, id: string) => Number(await text(page, id));
 
-async function waitReady(page: Page, backend: string): Promise<void> {
-  await expect
-    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
-    .toBe(`${backend}/ready`);
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 10_000 }).toBe(true);
-}
+/** This file's bounds for waitTrainable: 60 s to ready, then 10 s to Step enabled. */
+const READY = { readyTimeout: 60_000, enabledTimeout: 10_000 };
 
 async function openStandard(browser: Browser, backend = 'wasm'): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
   await choosePreset(page, 'standard-vae');
   await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
   await page.getByTestId('backend-select').selectOption(backend);
-  await waitReady(page, backend);
+  await waitTrainable(page, { backend, ...READY });
   return { page, errors };
 }
 
@@ -136,7 +132,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     await page.getByTestId('backend-select').selectOption('wasm');
     await page.getByTestId('file-open').setInputFiles(OVERFLOW);
     await expect.poll(() => text(page, 'graph-name')).toBe('Overflowing sigma');
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     expect(await page.getByTestId('breakpoint').count()).toBe(0);
     await page.getByTestId('probe-select').selectOption('sigma.y->noise.b');
     await page.getByTestId('train-run').click();
@@ -169,7 +165,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     await stepAndWait(page, 2);
     await page.getByTestId('train-reset').click();
     await expect.poll(() => num(page, 'metric-step')).toBe(0);
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-points')).toBe('0');
     await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-previous')).toBe('2');
     await stepAndWait(page, 1);
@@ -179,7 +175,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     await page.getByTestId('train-seed').press('Enter');
     await page.getByTestId('train-reset').click();
     await expect.poll(() => num(page, 'metric-step')).toBe(0);
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     await stepAndWait(page, 1);
     expect(await text(page, 'metric-loss')).not.toBe(first);
     expect(errors).toEqual([]);
@@ -196,7 +192,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     expect(await page.getByTestId('collapse-alarm').count()).toBe(0);
     await choosePreset(page, 'standard-vae');
     await expect.poll(() => text(page, 'graph-name')).toBe('Standard VAE (MNIST)');
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     expect(await num(page, 'metric-step')).toBe(0);
     await stepAndWait(page, 1);
     expect(errors).toEqual([]);
@@ -222,7 +218,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     expect(await page.getByTestId('train-step').isEnabled()).toBe(false);
     await page.getByTestId('needs-reset').getByRole('button').click();
     await expect.poll(() => page.getByTestId('needs-reset').count()).toBe(0);
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     expect(await num(page, 'metric-step')).toBe(0);
     await page.getByTestId('probe-select').selectOption('enc.mu->rep.mu');
     await stepAndWait(page, 1);
@@ -250,7 +246,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     expect(await page.getByTestId('saved-marker').count()).toBe(1);
     await screenshot(page, 'training-worker-crashed');
     await page.getByTestId('train-restart').click();
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     expect(await crashed.count()).toBe(0);
     expect(await num(page, 'metric-step')).toBe(0);
     await stepAndWait(page, 1);
@@ -284,7 +280,7 @@ describeWithTool('chromium', 'training in the browser', () => {
       await screenshot(page, 'training-context-lost');
       // Restart: a fresh worker and context (Chromium has relaunched its GPU process).
       await page.getByTestId('train-restart').click();
-      await waitReady(page, 'webgl');
+      await waitTrainable(page, { backend: 'webgl', ...READY });
       expect(await lost.count()).toBe(0);
       await stepAndWait(page, 1);
       expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
@@ -317,7 +313,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     expect(webglMs).toBeGreaterThan(wasmMs!);
     await screenshot(page, 'training-backend-advice');
     await page.getByTestId('backend-advice-switch').click();
-    await waitReady(page, 'wasm');
+    await waitTrainable(page, { backend: 'wasm', ...READY });
     expect(await page.getByTestId('backend-select').inputValue()).toBe('wasm');
     expect(await advice.count()).toBe(0);
     await stepAndWait(page, 1);
@@ -331,7 +327,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     await stepAndWait(page, 1);
     for (const b of ['webgl', 'cpu']) {
       await page.getByTestId('backend-select').selectOption(b);
-      await waitReady(page, b);
+      await waitTrainable(page, { backend: b, ...READY });
       expect(await num(page, 'metric-step')).toBe(0);
       await stepAndWait(page, 1);
       expect(Number.isFinite(await num(page, 'metric-loss'))).toBe(true);
@@ -339,7 +335,7 @@ describeWithTool('chromium', 'training in the browser', () => {
     }
     expect(await page.getByTestId('renderer').count()).toBe(0); // only shown on webgl
     await page.getByTestId('backend-select').selectOption('webgl');
-    await waitReady(page, 'webgl');
+    await waitTrainable(page, { backend: 'webgl', ...READY });
     expect(await text(page, 'renderer')).toMatch(/WebGL|GPU/);
     expect(errors).toEqual([]);
     await page.context().close();
