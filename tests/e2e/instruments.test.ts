@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { choosePreset, launchBrowser, openApp, screenshot, SCREENSHOT_DIR } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot, SCREENSHOT_DIR, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
@@ -22,10 +22,7 @@ async function openPreset(browser: Browser, preset: string): Promise<{ page: Pag
   const { page, errors } = await openApp(browser, { width: 1400, height: 1000 });
   await page.getByTestId('backend-select').selectOption('wasm');
   await choosePreset(page, preset);
-  await expect
-    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 60_000 })
-    .toBe('wasm/ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
+  await waitTrainable(page, { backend: 'wasm', readyTimeout: 60_000, enabledTimeout: 20_000 });
   return { page, errors };
 }
 

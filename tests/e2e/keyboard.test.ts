@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, screenshot } from './harness';
+import { launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 interface GraphFile {
@@ -145,8 +145,7 @@ describeWithTool('chromium', 'a keyboard-only user', () => {
     // train one step: the Training tab, then Step
     await tabTo(page, 'dock-tab-training');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready');
-    await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await waitTrainable(page, { readyTimeout: 60_000, enabledTimeout: 20_000 });
     await tabTo(page, 'train-step');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('metric-step').textContent(), { timeout: 30_000 }).toBe('1');

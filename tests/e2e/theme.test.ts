@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { choosePreset, launchBrowser, openApp, screenshot } from './harness';
+import { choosePreset, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool } from '../fixtures/tools';
 
 const num = async (page: Page, id: string) => Number(((await page.getByTestId(id).first().textContent()) ?? '').trim());
@@ -70,8 +70,7 @@ describeWithTool('chromium', 'light and dark schemes', () => {
         const tag = `theme-${scheme}-${width}x${height}`;
         await page.getByTestId('backend-select').selectOption('wasm');
         await choosePreset(page, 'standard-vae');
-        await expect.poll(() => page.getByTestId('training-panel').getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready');
-        await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 20_000 }).toBe(true);
+        await waitTrainable(page, { readyTimeout: 60_000, enabledTimeout: 20_000 });
         for (let i = 1; i <= 3; i++) {
           await page.getByTestId('train-step').click();
           await expect.poll(() => num(page, 'metric-step'), { timeout: 30_000 }).toBe(i);

@@ -17,7 +17,7 @@ import { join, dirname } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { baseUrl, choosePreset, launchBrowser, openApp, screenshot } from './harness';
+import { baseUrl, choosePreset, launchBrowser, openApp, screenshot, waitTrainable } from './harness';
 import { describeWithTool, PYTHON_PATH } from '../fixtures/tools';
 import { ROOT, runGroup } from '../fixtures/process';
 import { decodeShareFragment, encodeShareFragment } from '../../src/graph/share';
@@ -26,18 +26,14 @@ import { decodeSafetensors } from '../../src/export/safetensors';
 
 const text = async (page: Page, id: string) => ((await page.getByTestId(id).first().textContent()) ?? '').trim();
 
-async function ready(page: Page): Promise<void> {
-  await expect
-    .poll(() => page.getByTestId('training-panel').evaluate((el) => `${el.getAttribute('data-backend')}/${el.getAttribute('data-phase')}`), { timeout: 90_000 })
-    .toBe('wasm/ready');
-  await expect.poll(() => page.getByTestId('train-step').isEnabled(), { timeout: 30_000 }).toBe(true);
-}
+/** This file's bounds for waitTrainable: wasm ready within 90 s, then Step enabled within 30 s. */
+const READY = { backend: 'wasm', readyTimeout: 90_000, enabledTimeout: 30_000 };
 
 /** A page on wasm with a preset open, ready to train. */
 async function openPreset(browser: Browser, preset: string): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openApp(browser, { init: () => localStorage.setItem('vae-lab:backend', 'wasm') });
   await choosePreset(page, preset);
-  await ready(page);
+  await waitTrainable(page, READY);
   return { page, errors };
 }
 
@@ -102,7 +98,7 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
     await other.goto(href);
     await expect.poll(() => text(other, 'graph-name')).toBe(JSON.parse(saved).meta.name);
     expect(await other.getByTestId('unsaved-marker').isVisible()).toBe(true);
-    await ready(other);
+    await waitTrainable(other, READY);
     expect(await text(other, 'metric-step')).toBe('0');
     expect(await other.getByTestId('training-panel').getAttribute('data-phase')).toBe('ready');
     expect(new URL(other.url()).hash).toBe(''); // a reload must not open it again
@@ -263,7 +259,7 @@ describeWithTool('chromium', 'out of the browser and back (share link, PNG, weig
 
       // Another graph: WEIGHTS_MISMATCH naming what differs, nothing loaded.
       await choosePreset(page, 'latent-2d');
-      await ready(page);
+      await waitTrainable(page, READY);
       await page.getByTestId('weights-open').setInputFiles(w);
       await expect.poll(() => page.getByTestId('error-message').getAttribute('data-code'), { timeout: 60_000 }).toBe('WEIGHTS_MISMATCH');
       expect(await text(page, 'error-message')).toMatch(/enc\/mu\/kernel is \[400, 20\], the graph needs \[\d+, 2\]/);
